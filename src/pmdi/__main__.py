@@ -1,0 +1,3 @@
+from pmdi.cli import app
+
+app()

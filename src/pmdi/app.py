@@ -1,0 +1,80 @@
+"""The application factory. Nothing connects at import; the lifespan owns every resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from pmdi import __version__
+from pmdi.api_keys.router import router as api_keys_router
+from pmdi.audit.router import router as audit_router
+from pmdi.auth.router import router as auth_router
+from pmdi.config import Settings
+from pmdi.core.errors import install_error_handlers
+from pmdi.core.migrations import current_revision, head_revision
+from pmdi.core.state import AppState, open_state
+from pmdi.documents.router import router as documents_router
+from pmdi.health.router import router as health_router
+from pmdi.organizations.router import router as organizations_router
+from pmdi.projects.router import router as projects_router
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+async def check_migrated(state: AppState) -> None:
+    current, head = await current_revision(state.engine), head_revision()
+    if current != head:
+        url = state.engine.url.render_as_string(hide_password=True)
+        raise DatabaseNotMigrated(
+            f"The database {url} is at migration {current or '(empty)'} but this version of pmdi needs "
+            f"{head}. Run `pmdi migrate` first."
+        )
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    for router in (
+        auth_router,
+        organizations_router,
+        api_keys_router,
+        projects_router,
+        documents_router,
+        audit_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_state(settings) as state:
+            await check_migrated(state)
+            app.state.pmdi = state
+            yield
+
+    app = FastAPI(title="PM Document Intelligence", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.middleware("http")(_security_headers)
+    app.include_router(health_router)
+    app.include_router(api_router())
+    return app

@@ -1,0 +1,3 @@
+from pmdi.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,118 @@
+"""The `pmdi` command line. Each command is one unit of work with a single commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmdi.config import Settings
+from pmdi.core import migrations
+from pmdi.core.db import commit, create_engine
+from pmdi.core.errors import PmdiError
+from pmdi.core.state import AppState, open_state
+
+app = typer.Typer(help="PM Document Intelligence", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+org_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(org_app, name="org")
+app.add_typer(demo_app, name="demo")
+
+T = TypeVar("T")
+
+
+def _run_unit(work: Callable[[AsyncSession, AppState], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with open_state(Settings()) as state, state.sessionmaker() as session:
+            result = await work(session, state)
+            await commit(session)
+            return result
+
+    try:
+        return asyncio.run(main())
+    except PmdiError as exc:
+        typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (needs Redis for realtime fan-out).")] = 1,
+) -> None:
+    """Serve the API (refuses to start on an un-migrated database)."""
+    import uvicorn
+
+    uvicorn.run(
+        "pmdi.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True
+    )
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Upgrade the database schema (to the latest revision by default)."""
+
+    async def main() -> None:
+        engine = create_engine(Settings().database)
+        try:
+            await migrations.upgrade(engine, revision)
+            typer.echo(f"database at revision {await migrations.current_revision(engine)}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def downgrade(revision: str) -> None:
+    """Downgrade the database schema to REVISION ('base' empties it)."""
+
+    async def main() -> None:
+        engine = create_engine(Settings().database)
+        try:
+            await migrations.downgrade(engine, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    full_name: Annotated[str, typer.Option("--name")] = "",
+) -> None:
+    """Create a user account."""
+    from pmdi.auth.schemas import RegisterIn
+    from pmdi.auth.service import register
+
+    data = RegisterIn(email=email, password=password, full_name=full_name)
+    user = _run_unit(lambda session, state: register(session, state, data, "cli"))
+    typer.echo(f"created user {user.email} ({user.id})")
+
+
+@org_app.command("create")
+def org_create(name: str, owner: Annotated[str, typer.Option(help="Email of the owning user.")]) -> None:
+    """Create an organisation owned by an existing user."""
+    from pmdi.demo import create_org_for
+
+    org = _run_unit(lambda session, state: create_org_for(session, owner, name))
+    typer.echo(f"created organisation {org.name} ({org.id}) owned by {owner}")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create (once) a demo user, organisation and project, and print how to log in."""
+    from pmdi.demo import DEMO_EMAIL, DEMO_PASSWORD, seed
+
+    created = _run_unit(seed)
+    typer.echo(("created" if created else "found") + " demo data:")
+    typer.echo(f"  login:    {DEMO_EMAIL}")
+    typer.echo(f"  password: {DEMO_PASSWORD}")

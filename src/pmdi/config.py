@@ -1,0 +1,85 @@
+"""One typed settings object, built once at startup from `PMDI_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///./data/pmdi.db"
+    echo: bool = False
+    pool_size: int = 10
+
+
+class StorageSettings(BaseModel):
+    backend: Literal["local", "s3"] = "local"
+    local_root: Path = Path("./data/files")
+    s3_bucket: str = "pmdi"
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+
+
+class AuthSettings(BaseModel):
+    # Unset means "generate once and keep in data_dir": convenient for the embedded mode only.
+    secret_key: SecretStr | None = None
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    session_ttl_seconds: int = 14 * 24 * 3600
+    cookie_secure: bool = False
+    invitation_ttl_seconds: int = 7 * 24 * 3600
+    # Argon2id cost; the defaults follow OWASP guidance, tests lower them for speed.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    # Failed logins allowed per (account, client address) and per client address in the window.
+    login_max_failures_per_account_ip: int = 5
+    login_max_failures_per_ip: int = 50
+    login_failure_window_seconds: int = 15 * 60
+
+
+class UploadSettings(BaseModel):
+    max_bytes: int = 50 * 1024 * 1024
+    max_files_per_request: int = 20
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PMDI_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Path("./data")
+    base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
+    redis_url: str | None = None
+
+    def secret_key(self) -> str:
+        """The signing secret; `ensure_secret_key` must have run at startup."""
+        if self.auth.secret_key is None:
+            raise RuntimeError("auth.secret_key is not set; call ensure_secret_key(settings) at startup")
+        return self.auth.secret_key.get_secret_value()
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Fill in a persistent random secret for the embedded mode when none was configured."""
+    if settings.auth.secret_key is not None:
+        return settings
+    import secrets
+
+    path = settings.data_dir / ".secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    settings.auth.secret_key = SecretStr(path.read_text().strip())
+    return settings

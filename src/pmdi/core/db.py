@@ -1,0 +1,132 @@
+"""Database engine, declarative base and the per-request/job unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from pmdi.config import DatabaseSettings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    url = settings.url
+    kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+    else:
+        kwargs["pool_size"] = settings.pool_size
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers proceed while one writer commits; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, hook: Hook) -> None:
+    """Run `hook` once the unit of work has committed (jobs, events, file clean-up)."""
+    session.info.setdefault("after_commit", []).append(hook)
+
+
+def after_rollback(session: AsyncSession, hook: Hook) -> None:
+    """Run `hook` if the unit of work is rolled back (undo side effects made before commit)."""
+    session.info.setdefault("after_rollback", []).append(hook)
+
+
+def keep_on_error(session: AsyncSession) -> None:
+    """Commit this unit of work even though it ends in a domain error (e.g. a revocation that must stick)."""
+    session.info["commit_on_error"] = True
+
+
+async def commit(session: AsyncSession) -> None:
+    """The single commit of a request or job, followed by its deferred side effects."""
+    await session.commit()
+    hooks: list[Hook] = session.info.pop("after_commit", [])
+    session.info.pop("after_rollback", None)
+    for hook in hooks:
+        await hook()
+
+
+async def rollback(session: AsyncSession) -> None:
+    await session.rollback()
+    hooks: list[Hook] = session.info.pop("after_rollback", [])
+    session.info.pop("after_commit", None)
+    for hook in hooks:
+        await hook()

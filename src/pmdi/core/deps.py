@@ -1,0 +1,58 @@
+"""Request-level dependencies shared by every domain: app state and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmdi.core.db import commit, rollback
+from pmdi.core.errors import PmdiError
+from pmdi.core.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.pmdi
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def _unit_of_work(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent; side effects run after."""
+    async with state.sessionmaker() as session:
+        try:
+            yield session
+        except PmdiError:
+            if session.info.get("commit_on_error"):
+                await commit(session)
+            else:
+                await rollback(session)
+            raise
+        except BaseException:
+            await rollback(session)
+            raise
+        await commit(session)
+
+
+SessionDep = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class Page:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+PageDep = Annotated[Page, Depends()]

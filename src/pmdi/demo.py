@@ -1,0 +1,42 @@
+"""Demo data for `make run`: one user, one organisation, one project. Safe to run repeatedly."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmdi.auth.principal import OrgContext, Principal
+from pmdi.auth.repository import UserRepository
+from pmdi.auth.schemas import RegisterIn
+from pmdi.auth.service import register
+from pmdi.core.errors import NotFound
+from pmdi.core.state import AppState
+from pmdi.organizations.repository import UserMemberships
+from pmdi.organizations.schemas import OrganizationOut
+from pmdi.organizations.service import create_organization
+from pmdi.projects.schemas import ProjectCreate
+from pmdi.projects.service import create as create_project
+
+DEMO_EMAIL = "demo@pmdi.dev"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - a published demo credential, printed by `make run`
+DEMO_ORG = "Demo Organisation"
+DEMO_PROJECT = "Demo Project"
+
+
+async def create_org_for(session: AsyncSession, email: str, name: str) -> OrganizationOut:
+    user = await UserRepository(session).get_by_email(email)
+    if user is None:
+        raise NotFound(f"No user with email {email}; create it with `pmdi user create` first.")
+    return await create_organization(session, Principal(user=user), name)
+
+
+async def seed(session: AsyncSession, state: AppState) -> bool:
+    if await UserRepository(session).get_by_email(DEMO_EMAIL) is not None:
+        return False
+    data = RegisterIn(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
+    user = await register(session, state, data, "seed")
+    org = await create_organization(session, Principal(user=user), DEMO_ORG)
+    role = await UserMemberships(session, user.id).role_in(org.id)
+    assert role is not None
+    ctx = OrgContext(Principal(user=user), org.id, role)
+    await create_project(session, ctx, ProjectCreate(name=DEMO_PROJECT, description="Upload documents here."))
+    return True

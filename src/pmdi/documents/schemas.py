@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from pmdi.documents.models import DocumentStatus
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    filename: str
+    original_filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    status: DocumentStatus
+    error_reason: str | None
+    document_type: str | None
+    uploaded_by_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None
+
+
+class UploadedDocument(BaseModel):
+    document: DocumentOut
+    duplicate: bool
+
+
+class UploadResult(BaseModel):
+    items: list[UploadedDocument]
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DocumentFilters(BaseModel):
+    project_id: uuid.UUID | None = None
+    status: DocumentStatus | None = None
+    type: str | None = None
+    media_type: str | None = None
+    q: str | None = None

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pmdi.core.db import Base, IdMixin, TimestampMixin
+from pmdi.core.tenancy import OrgScoped
+
+
+class Project(OrgScoped, IdMixin, TimestampMixin, Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
