@@ -9,7 +9,7 @@ from pmdi.documents.errors import InvalidFilename
 
 MAX_NAME_LENGTH = 200
 _BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_UNSAFE = re.compile(r"[^\w .,()\[\]+@&'!#-]", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w .,()\[\]+@&'!#%=~-]", re.UNICODE)
 
 
 def _check(raw: str) -> None:
