@@ -1,4 +1,4 @@
-"""Every DB-backed test runs on SQLite and on the real PostgreSQL at 127.0.0.1:5432 (a fresh database per run).
+"""Every DB-backed test runs on SQLite and on the real PostgreSQL at 127.0.0.1:5432 (fresh database per run).
 
 Under CI=true an unreachable PostgreSQL is a failure, never a skip.
 """
