@@ -1,0 +1,188 @@
+"""Every route of the app, every role of organisation B, against every resource of organisation A.
+
+A route whose path parameter or parameterless path is not described below fails this test, so new routes
+must be added here deliberately.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from tests.helpers import Api, User, text_file
+
+ROLES = ("owner", "admin", "member", "viewer")
+
+PUBLIC = "public"  # no identity needed
+SELF = "self"  # acts on the caller's own account, not on an organisation's data
+TENANT_READ = "tenant-read"  # lists scoped to the caller's organisation
+TENANT_WRITE = "tenant-write"  # creates inside the caller's organisation
+
+PARAMLESS_ROUTES = {
+    ("POST", "/api/v1/auth/register"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/refresh"): PUBLIC,
+    ("POST", "/api/v1/auth/session"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): SELF,
+    ("DELETE", "/api/v1/auth/session"): SELF,
+    ("GET", "/api/v1/auth/me"): TENANT_READ,
+    ("POST", "/api/v1/orgs"): SELF,
+    ("GET", "/api/v1/orgs"): TENANT_READ,
+    ("POST", "/api/v1/invitations/accept"): SELF,
+    ("GET", "/api/v1/projects"): TENANT_READ,
+    ("POST", "/api/v1/projects"): TENANT_WRITE,
+    ("GET", "/api/v1/documents"): TENANT_READ,
+    ("GET", "/api/v1/api-keys"): TENANT_READ,
+    ("POST", "/api/v1/api-keys"): TENANT_WRITE,
+    ("GET", "/api/v1/audit-events"): TENANT_READ,
+}
+NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# Writes a viewer may make on its own organisation: leaving it.
+VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership")}
+PATH_PARAMS = {"org_id", "project_id", "document_id", "user_id", "key_id", "invitation_id"}
+
+
+@dataclass
+class Tenant:
+    org_id: str
+    users: dict[str, User]
+    ids: dict[str, str]
+    viewer_key: str
+
+
+async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant:
+    owner = await api.user(f"{name}-owner")
+    org_id = await api.org(owner, name)
+    users = {"owner": owner}
+    for role in ROLES[1:]:
+        users[role] = await api.add_member(owner, org_id, role, prefix=f"{name}-{role}")
+    project_id = await api.project(owner)
+    document = await api.uploaded(owner, project_id, f"{name}.txt", text_file(name))
+    key = await client.post("/api/v1/api-keys", json={"name": name, "role": "admin"}, headers=owner.headers)
+    viewer_key = await client.post(
+        "/api/v1/api-keys", json={"name": "v", "role": "viewer"}, headers=owner.headers
+    )
+    invitation = await client.post(
+        f"/api/v1/orgs/{org_id}/invitations",
+        json={"email": f"pending-{name}@example.org"},
+        headers=owner.headers,
+    )
+    ids = {
+        "org_id": org_id,
+        "project_id": project_id,
+        "document_id": document["id"],
+        "user_id": users["member"].id,
+        "key_id": key.json()["id"],
+        "invitation_id": invitation.json()["id"],
+    }
+    return Tenant(org_id, users, ids, viewer_key.json()["key"])
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
+    found = []
+    for route in iter_route_contexts(app.routes):
+        path, methods = route.path or "", route.methods or set()
+        if path.startswith("/api/"):
+            params = re.findall(r"{(\w+)}", path)
+            found.extend((method, path, params) for method in sorted(methods))
+        else:
+            assert path in NON_API_PATHS, f"unreviewed route {methods} {path}"
+    assert len(found) > 20, "route discovery found too few routes"
+    return found
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
+
+
+async def call(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
+    body = {} if method in {"POST", "PATCH", "PUT"} else None
+    return await client.request(method, url, json=body, headers=headers)
+
+
+def test_every_route_is_described(app: FastAPI) -> None:
+    for method, path, params in api_routes(app):
+        if params:
+            unknown = set(params) - PATH_PARAMS
+            assert not unknown, (
+                f"{method} {path}: path parameter(s) {unknown} not covered by the isolation test"
+            )
+        else:
+            assert (method, path) in PARAMLESS_ROUTES, f"{method} {path} is not described in PARAMLESS_ROUTES"
+
+
+async def test_other_organisation_gets_404_for_every_resource(
+    app: FastAPI, api: Api, client: httpx.AsyncClient
+) -> None:
+    a = await build_tenant(api, client, "alpha")
+    b = await build_tenant(api, client, "beta")
+    failures = []
+    for method, path, params in api_routes(app):
+        if not params:
+            continue
+        variants = [a.ids]
+        if "org_id" in params and len(params) > 1:
+            variants.append({**a.ids, "org_id": b.org_id})
+        for role, user in b.users.items():
+            for ids in variants:
+                response = await call(client, method, fill(path, ids), user.headers)
+                leaked = [v for v in a.ids.values() if v in response.text]
+                if response.status_code != 404 or leaked:
+                    failures.append(f"{role}: {method} {fill(path, ids)} -> {response.status_code} {leaked}")
+    assert not failures, "\n".join(failures)
+    await assert_tenant_intact(client, a)
+
+
+async def test_lists_never_show_another_organisations_data(
+    app: FastAPI, api: Api, client: httpx.AsyncClient
+) -> None:
+    a = await build_tenant(api, client, "alpha")
+    b = await build_tenant(api, client, "beta")
+    failures = []
+    reads = [(m, p) for (m, p), kind in PARAMLESS_ROUTES.items() if kind == TENANT_READ]
+    for role, user in b.users.items():
+        for method, path in reads:
+            response = await client.request(
+                method, path, params={"project_id": a.ids["project_id"]}, headers=user.headers
+            )
+            leaked = [k for k, v in a.ids.items() if v in response.text]
+            if response.status_code not in {200, 403} or leaked:
+                failures.append(f"{role}: {method} {path} -> {response.status_code}, leaked {leaked}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_viewer_cannot_write_anything(app: FastAPI, api: Api, client: httpx.AsyncClient) -> None:
+    b = await build_tenant(api, client, "beta")
+    principals = {
+        "viewer": b.users["viewer"].headers,
+        "viewer api key": {"Authorization": f"Bearer {b.viewer_key}"},
+    }
+    failures = []
+    for method, path, _ in api_routes(app):
+        kind = PARAMLESS_ROUTES.get((method, path), TENANT_WRITE)
+        if method == "GET" or kind in {PUBLIC, SELF} or (method, path) in VIEWER_MAY:
+            continue
+        for name, headers in principals.items():
+            response = await call(client, method, fill(path, b.ids), headers)
+            if response.status_code != 403:
+                failures.append(f"{name}: {method} {path} -> {response.status_code} {response.text[:120]}")
+    assert not failures, "\n".join(failures)
+    await assert_tenant_intact(client, b)
+
+
+async def assert_tenant_intact(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    owner = tenant.users["owner"].headers
+    ids = tenant.ids
+    assert (await client.get(f"/api/v1/projects/{ids['project_id']}", headers=owner)).status_code == 200
+    document = await client.get(f"/api/v1/documents/{ids['document_id']}", headers=owner)
+    assert document.json()["status"] == "queued"
+    members = await client.get(f"/api/v1/orgs/{tenant.org_id}/members", headers=owner)
+    assert {m["role"] for m in members.json()} == set(ROLES)
+    keys = await client.get("/api/v1/api-keys", headers=owner)
+    assert all(k["revoked_at"] is None for k in keys.json())
+    invitations = await client.get(f"/api/v1/orgs/{tenant.org_id}/invitations", headers=owner)
+    assert [i["id"] for i in invitations.json()] == [ids["invitation_id"]]
