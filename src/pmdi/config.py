@@ -61,7 +61,6 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
-    redis_url: str | None = None
 
     def secret_key(self) -> str:
         """The signing secret; `ensure_secret_key` must have run at startup."""

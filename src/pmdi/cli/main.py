@@ -44,7 +44,7 @@ def _run_unit(work: Callable[[AsyncSession, AppState], Awaitable[T]]) -> T:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(help="API processes (needs Redis for realtime fan-out).")] = 1,
+    workers: Annotated[int, typer.Option(help="Number of API processes.")] = 1,
 ) -> None:
     """Serve the API (refuses to start on an un-migrated database)."""
     import uvicorn
