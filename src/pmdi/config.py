@@ -49,6 +49,30 @@ class UploadSettings(BaseModel):
     max_files_per_request: int = 20
 
 
+class WorkerSettings(BaseModel):
+    # "inprocess": `pmdi serve` runs the jobs itself. "taskiq": separate `pmdi worker` processes over Redis streams.
+    backend: Literal["inprocess", "taskiq"] = "inprocess"
+    concurrency: int = 2
+    process_pool_size: int = 2
+    lease_seconds: float = 60.0
+    max_attempts: int = 3
+    retry_backoff_seconds: float = 5.0
+    retry_backoff_max_seconds: float = 300.0
+    # Jobs handed to the queue engine but not yet started; kept small so a newly uploaded document of another
+    # organisation is never stuck behind a long backlog inside the engine.
+    dispatch_window: int = 4
+    poll_seconds: float = 1.0
+    reconcile_seconds: float = 5.0
+    queue_name: str = "pmdi:jobs"
+
+
+class RealtimeSettings(BaseModel):
+    backend: Literal["memory", "redis"] = "memory"
+    heartbeat_seconds: float = 15.0
+    max_connection_seconds: float = 3600.0
+    event_retention_hours: int = 48
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PMDI_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -61,6 +85,9 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+    redis_url: str = "redis://127.0.0.1:6379/0"
 
     def secret_key(self) -> str:
         """The signing secret; `ensure_secret_key` must have run at startup."""

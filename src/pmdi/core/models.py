@@ -5,7 +5,8 @@ from pmdi.audit.models import AuditEvent
 from pmdi.auth.models import AuthSession, User
 from pmdi.core.db import Base
 from pmdi.documents.models import Document
-from pmdi.jobs.models import Job
+from pmdi.events.models import Event
+from pmdi.jobs.models import Job, JobStage
 from pmdi.organizations.models import Invitation, Membership, Organization
 from pmdi.projects.models import Project
 
@@ -15,8 +16,10 @@ __all__ = [
     "AuthSession",
     "Base",
     "Document",
+    "Event",
     "Invitation",
     "Job",
+    "JobStage",
     "Membership",
     "Organization",
     "Project",

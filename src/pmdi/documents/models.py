@@ -3,8 +3,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pmdi.core.db import Base, IdMixin, TimestampMixin, UTCDateTime
@@ -13,6 +14,8 @@ from pmdi.core.tenancy import OrgScoped
 
 class DocumentStatus(enum.StrEnum):
     QUEUED = "queued"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
     EXTRACTING = "extracting"
     EXTRACTED = "extracted"
     ANALYZING = "analyzing"
@@ -43,3 +46,4 @@ class Document(OrgScoped, IdMixin, TimestampMixin, Base):
     error_reason: Mapped[str | None] = mapped_column(Text)
     document_type: Mapped[str | None] = mapped_column(String(40), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    file_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
