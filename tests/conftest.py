@@ -16,7 +16,14 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from pmdi.app import create_app
-from pmdi.config import AuthSettings, DatabaseSettings, Settings, StorageSettings, UploadSettings
+from pmdi.config import (
+    AuthSettings,
+    DatabaseSettings,
+    Settings,
+    StorageSettings,
+    UploadSettings,
+    WorkerSettings,
+)
 from pmdi.core import migrations
 from pmdi.core.db import create_engine
 from tests.helpers import Api
@@ -95,13 +102,15 @@ async def database_url(backend: str, tmp_root: Path) -> AsyncIterator[str]:
         yield url
 
 
-def make_settings(database_url: str, data_dir: Path, **uploads: int) -> Settings:
+def make_settings(database_url: str, data_dir: Path, *, worker: bool = False, **uploads: int) -> Settings:
+    """Settings for an app under test; its embedded worker only runs when a test asks for it."""
     return Settings(
         data_dir=data_dir,
         database=DatabaseSettings(url=database_url),
         storage=StorageSettings(local_root=data_dir / "files"),
         auth=fast_auth(),
         uploads=UploadSettings(**uploads),
+        worker=WorkerSettings(embedded=worker, process_pool_size=1),
     )
 
 

@@ -21,6 +21,7 @@ PUBLIC = "public"  # no identity needed
 SELF = "self"  # acts on the caller's own account, not on an organisation's data
 TENANT_READ = "tenant-read"  # lists scoped to the caller's organisation
 TENANT_WRITE = "tenant-write"  # creates inside the caller's organisation
+STREAM = "stream"  # realtime, subscribed per organisation: tests/test_realtime.py covers isolation
 
 PARAMLESS_ROUTES = {
     ("POST", "/api/v1/auth/register"): PUBLIC,
@@ -39,11 +40,14 @@ PARAMLESS_ROUTES = {
     ("GET", "/api/v1/api-keys"): TENANT_READ,
     ("POST", "/api/v1/api-keys"): TENANT_WRITE,
     ("GET", "/api/v1/audit-events"): TENANT_READ,
+    ("GET", "/api/v1/jobs"): TENANT_READ,
+    ("GET", "/api/v1/events"): STREAM,
+    ("WS", "/api/v1/ws"): STREAM,
 }
 NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 # Writes a viewer may make on its own organisation: leaving it.
 VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership")}
-PATH_PARAMS = {"org_id", "project_id", "document_id", "user_id", "key_id", "invitation_id"}
+PATH_PARAMS = {"org_id", "project_id", "document_id", "user_id", "key_id", "invitation_id", "job_id"}
 
 
 @dataclass
@@ -71,6 +75,7 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         json={"email": f"pending-{name}@example.org"},
         headers=owner.headers,
     )
+    jobs = await client.get("/api/v1/jobs", headers=owner.headers)
     ids = {
         "org_id": org_id,
         "project_id": project_id,
@@ -78,6 +83,7 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         "user_id": users["member"].id,
         "key_id": key.json()["id"],
         "invitation_id": invitation.json()["id"],
+        "job_id": jobs.json()["items"][0]["id"],
     }
     return Tenant(org_id, users, ids, viewer_key.json()["key"])
 
@@ -88,7 +94,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
         path, methods = route.path or "", route.methods or set()
         if path.startswith("/api/"):
             params = re.findall(r"{(\w+)}", path)
-            found.extend((method, path, params) for method in sorted(methods))
+            found.extend((method, path, params) for method in sorted(methods or {"WS"}))
         else:
             assert path in NON_API_PATHS, f"unreviewed route {methods} {path}"
     assert len(found) > 20, "route discovery found too few routes"
@@ -164,7 +170,7 @@ async def test_viewer_cannot_write_anything(app: FastAPI, api: Api, client: http
     failures = []
     for method, path, _ in api_routes(app):
         kind = PARAMLESS_ROUTES.get((method, path), TENANT_WRITE)
-        if method == "GET" or kind in {PUBLIC, SELF} or (method, path) in VIEWER_MAY:
+        if method in {"GET", "WS"} or kind in {PUBLIC, SELF} or (method, path) in VIEWER_MAY:
             continue
         for name, headers in principals.items():
             response = await call(client, method, fill(path, b.ids), headers)

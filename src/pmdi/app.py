@@ -17,7 +17,10 @@ from pmdi.core.errors import install_error_handlers
 from pmdi.core.migrations import current_revision, head_revision
 from pmdi.core.state import AppState, open_state
 from pmdi.documents.router import router as documents_router
+from pmdi.events.router import router as events_router
 from pmdi.health.router import router as health_router
+from pmdi.jobs.router import router as jobs_router
+from pmdi.jobs.worker import EmbeddedWorker
 from pmdi.organizations.router import router as organizations_router
 from pmdi.projects.router import router as projects_router
 
@@ -46,6 +49,8 @@ def api_router() -> APIRouter:
         api_keys_router,
         projects_router,
         documents_router,
+        jobs_router,
+        events_router,
         audit_router,
     ):
         api.include_router(router)
@@ -70,7 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_state(settings) as state:
             await check_migrated(state)
             app.state.pmdi = state
-            yield
+            worker = None
+            if settings.worker.backend == "inprocess" and settings.worker.embedded:
+                worker = EmbeddedWorker(state)
+                worker.start()
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    await worker.stop()
 
     app = FastAPI(title="PM Document Intelligence", version=__version__, lifespan=lifespan)
     install_error_handlers(app)

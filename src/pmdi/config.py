@@ -50,8 +50,11 @@ class UploadSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
-    # "inprocess": `pmdi serve` runs the jobs itself. "taskiq": separate `pmdi worker` processes over Redis streams.
+    # "inprocess": `pmdi serve` runs the jobs itself.
+    # "taskiq": separate `pmdi worker` processes over Redis streams.
     backend: Literal["inprocess", "taskiq"] = "inprocess"
+    # Whether `pmdi serve` runs the in-process worker (only meaningful with the inprocess backend).
+    embedded: bool = True
     concurrency: int = 2
     process_pool_size: int = 2
     lease_seconds: float = 60.0

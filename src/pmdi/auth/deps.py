@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from pmdi.api_keys import service as api_keys_service
 from pmdi.api_keys.service import KEY_PREFIX
@@ -20,6 +22,7 @@ from pmdi.auth.principal import OrgContext, Principal
 from pmdi.auth.secrets import constant_time_equals, parse_uuid
 from pmdi.core.deps import SessionDep, StateDep
 from pmdi.core.errors import Forbidden, NotAuthenticated
+from pmdi.core.state import AppState
 from pmdi.organizations.errors import NoOrganization, OrganizationNotFound, OrganizationRequired
 from pmdi.organizations.repository import UserMemberships
 
@@ -29,31 +32,40 @@ ORG_HEADER = "X-Org-Id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
-    authorization = request.headers.get("authorization")
+async def authenticate(
+    connection: HTTPConnection, state: AppState, session: AsyncSession, *, unsafe: bool
+) -> Principal:
+    """Bearer token or API key from the header (or `access_token` query, for WebSockets), else the cookie."""
+    authorization = connection.headers.get("authorization")
+    token = connection.query_params.get("access_token") if connection.scope["type"] == "websocket" else None
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <token or API key>'.")
+    if token:
+        token = token.strip()
         if token.startswith(KEY_PREFIX):
             return await api_keys_service.authenticate(session, token)
         return await auth_service.authenticate_access_token(session, state, token)
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated()
     principal = await auth_service.authenticate_cookie(session, cookie)
-    if request.method not in SAFE_METHODS:
+    if unsafe:
         expected = auth_service.csrf_token_for(state, principal.auth_session_id or uuid.uuid4())
-        if not constant_time_equals(request.headers.get(CSRF_HEADER, ""), expected):
+        if not constant_time_equals(connection.headers.get(CSRF_HEADER, ""), expected):
             raise CsrfFailed()
     return principal
+
+
+async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    return await authenticate(request, state, session, unsafe=request.method not in SAFE_METHODS)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def _context_for(session: SessionDep, principal: Principal, org_id: uuid.UUID | None) -> OrgContext:
+async def context_for(session: AsyncSession, principal: Principal, org_id: uuid.UUID | None) -> OrgContext:
     memberships = UserMemberships(session, principal.user_id)
     if principal.api_key is not None:
         if org_id is not None and org_id != principal.api_key.organization_id:
@@ -86,11 +98,11 @@ async def get_org_context(
         org_id = parse_uuid(x_org_id)
         if org_id is None:
             raise OrganizationNotFound()
-    return await _context_for(session, principal, org_id)
+    return await context_for(session, principal, org_id)
 
 
 async def get_path_org_context(session: SessionDep, principal: PrincipalDep, org_id: uuid.UUID) -> OrgContext:
-    return await _context_for(session, principal, org_id)
+    return await context_for(session, principal, org_id)
 
 
 OrgContextDep = Annotated[OrgContext, Depends(get_org_context)]

@@ -55,6 +55,25 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Process jobs from the Redis-backed queue (needs PMDI_WORKER__BACKEND=taskiq)."""
+    from pmdi.jobs.worker import run_distributed_worker
+
+    settings = Settings()
+    if settings.worker.backend != "taskiq":
+        typer.secho(
+            "error: set PMDI_WORKER__BACKEND=taskiq (and PMDI_REDIS_URL) to run separate workers", err=True
+        )
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with open_state(settings) as state:
+            await run_distributed_worker(state)
+
+    asyncio.run(main())
+
+
+@app.command()
 def migrate(revision: str = "head") -> None:
     """Upgrade the database schema (to the latest revision by default)."""
 

@@ -7,14 +7,15 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from pmdi.core.db import commit, rollback
 from pmdi.core.errors import PmdiError
 from pmdi.core.state import AppState
 
 
-def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.pmdi
+def get_state(connection: HTTPConnection) -> AppState:
+    state: AppState = connection.app.state.pmdi
     return state
 
 

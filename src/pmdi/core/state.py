@@ -12,6 +12,10 @@ from pmdi.auth.secrets import PasswordHasher
 from pmdi.auth.throttle import LoginThrottle
 from pmdi.config import Settings, ensure_secret_key
 from pmdi.core.db import create_engine, create_sessionmaker
+from pmdi.core.processes import ProcessPool
+from pmdi.events.bus import EVENT_BUSES, EventBus
+from pmdi.jobs.backends import JobBackend, create_backend
+from pmdi.jobs.dispatcher import Dispatcher
 from pmdi.storage.base import Storage, create_storage
 
 
@@ -23,22 +27,40 @@ class AppState:
     storage: Storage
     hasher: PasswordHasher
     login_throttle: LoginThrottle
+    events: EventBus
+    processes: ProcessPool
+    backend: JobBackend
+    dispatcher: Dispatcher
 
 
 @asynccontextmanager
 async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     ensure_secret_key(settings)
     engine = create_engine(settings.database)
+    sessionmaker = create_sessionmaker(engine)
     storage = create_storage(settings.storage)
+    events = EVENT_BUSES[settings.realtime.backend](settings.redis_url)
+    processes = ProcessPool(settings.worker.process_pool_size)
+    backend = create_backend(settings)
+    dispatcher = Dispatcher(sessionmaker, backend, settings.worker)
     try:
+        await backend.start()
         yield AppState(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             storage=storage,
             hasher=PasswordHasher(settings.auth),
             login_throttle=LoginThrottle(settings.auth),
+            events=events,
+            processes=processes,
+            backend=backend,
+            dispatcher=dispatcher,
         )
     finally:
+        await dispatcher.close()
+        await backend.close()
+        processes.close()
+        await events.close()
         await storage.close()
         await engine.dispose()

@@ -25,9 +25,6 @@ UploadTarget = Annotated[
 ReadableDocument = Annotated[
     Scoped[Document], Depends(authorize_resource(Permission.DOCUMENT_READ, load_document))
 ]
-WritableDocument = Annotated[
-    Scoped[Document], Depends(authorize_resource(Permission.DOCUMENT_WRITE, load_document))
-]
 DeletableDocument = Annotated[
     Scoped[Document], Depends(authorize_resource(Permission.DOCUMENT_DELETE, load_document))
 ]
@@ -90,11 +87,6 @@ async def download_document(document: ReadableDocument, state: StateDep) -> Stre
         media_type=document.obj.media_type,
         headers=service.download_headers(document.obj),
     )
-
-
-@router.post("/documents/{document_id}/reprocess", response_model=DocumentOut)
-async def reprocess_document(document: WritableDocument, session: SessionDep) -> object:
-    return await service.reprocess(session, document.ctx, document.obj)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)

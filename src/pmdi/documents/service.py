@@ -142,16 +142,6 @@ async def delete_document(
     )
 
 
-async def reprocess(session: AsyncSession, ctx: OrgContext, document: Document) -> Document:
-    if document.status != DocumentStatus.QUEUED:
-        document.status = DocumentStatus.QUEUED
-        document.error_reason = None
-        await create_processing_job(session, ctx.organization_id, document.id)
-        await record_in_org(session, ctx, "document.reprocess_requested", ("document", document.id))
-    await session.flush()
-    return document
-
-
 def download_headers(document: Document) -> dict[str, str]:
     """Always an attachment in a sandbox: stored HTML must never run on our origin."""
     ascii_name = document.filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")

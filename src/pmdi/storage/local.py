@@ -51,6 +51,9 @@ class LocalStorage:
             while chunk := await handle.read(CHUNK_SIZE):
                 yield chunk
 
+    async def fetch_to(self, key: str, target: Path) -> None:
+        await anyio.to_thread.run_sync(shutil.copyfile, self._path(key), target)
+
     async def exists(self, key: str) -> bool:
         return await anyio.Path(self._path(key)).exists()
 

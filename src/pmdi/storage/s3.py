@@ -55,6 +55,9 @@ class S3Storage:
         finally:
             body.close()
 
+    async def fetch_to(self, key: str, target: Path) -> None:
+        await anyio.to_thread.run_sync(self.client.download_file, self.bucket, self._key(key), str(target))
+
     async def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 

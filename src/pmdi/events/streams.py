@@ -1,0 +1,66 @@
+"""Delivering one organisation's events to one client, over SSE or WebSocket.
+
+The subscription is opened before missed events are read from the outbox, so nothing falls in between;
+ids already sent are skipped. Heartbeats keep proxies from closing idle streams, and every connection has a
+bounded lifetime (clients reconnect and resume with their last event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from pmdi.core.state import AppState
+from pmdi.events.bus import SlowConsumer
+from pmdi.events.service import events_after, to_message
+
+PING = object()
+
+
+async def event_messages(
+    state: AppState, organization_id: uuid.UUID, last_id: int | None
+) -> AsyncIterator[object]:
+    """Yields JSON event messages in order, and PING when a heartbeat is due; ends at the lifetime limit."""
+    settings = state.settings.realtime
+    deadline = time.monotonic() + settings.max_connection_seconds
+    async with state.events.subscribe(organization_id) as subscription:
+        sent = last_id or 0
+        if last_id is not None:
+            async with state.sessionmaker() as session:
+                missed = await events_after(session, organization_id, last_id)
+            for event in missed:
+                sent = event.id
+                yield to_message(event)
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                message = await asyncio.wait_for(
+                    subscription.get(), min(settings.heartbeat_seconds, remaining)
+                )
+            except TimeoutError:
+                yield PING
+                continue
+            except SlowConsumer:
+                return
+            event_id = int(json.loads(message)["id"])
+            if event_id > sent:
+                sent = event_id
+                yield message
+
+
+def sse_frame(message: object) -> bytes:
+    if message is PING:
+        return b": ping\n\n"
+    assert isinstance(message, str)
+    parsed = json.loads(message)
+    return f"id: {parsed['id']}\nevent: {parsed['type']}\ndata: {message}\n\n".encode()
+
+
+async def sse_stream(
+    state: AppState, organization_id: uuid.UUID, last_id: int | None
+) -> AsyncIterator[bytes]:
+    yield b"retry: 2000\n\n"
+    async for message in event_messages(state, organization_id, last_id):
+        yield sse_frame(message)
