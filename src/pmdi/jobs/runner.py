@@ -111,12 +111,8 @@ class JobRunner:
                 return None
             if row is None:
                 row = await stages.add(JobStage(job_id=job.id, stage=stage.name, state=StageState.RUNNING))
-            row.state, row.attempts, row.started_at, row.error = (
-                StageState.RUNNING,
-                row.attempts + 1,
-                utcnow(),
-                None,
-            )
+            row.state, row.attempts, row.started_at = StageState.RUNNING, row.attempts + 1, utcnow()
+            row.error, row.worker_id = None, self.worker_id
             current.stage = stage.name
             document.status, document.error_reason = stage.running_status, None
             await self._status_event(session, document, current)
