@@ -22,6 +22,8 @@ from pmdi.documents.repository import DocumentRepository
 from pmdi.documents.schemas import DocumentFilters, DocumentOut, DocumentPage, UploadedDocument, UploadResult
 from pmdi.documents.sniff import sniff
 from pmdi.documents.spool import SpooledFile, spool_upload
+from pmdi.events.schemas import EventType
+from pmdi.events.service import emit
 from pmdi.jobs.service import create_processing_job
 from pmdi.projects.models import Project
 from pmdi.storage.base import Storage, document_key
@@ -91,6 +93,8 @@ async def _store(
     except IntegrityError as exc:
         raise ConcurrentDuplicate() from exc
     await create_processing_job(session, ctx.organization_id, document.id)
+    status = {"document_id": str(document.id), "status": document.status, "filename": document.filename}
+    await emit(session, state.events, ctx.organization_id, EventType.DOCUMENT_STATUS, status)
     data = {"filename": document.filename, "size": document.size_bytes, "media_type": media}
     await record_in_org(session, ctx, "document.uploaded", ("document", document.id), data)
     return UploadedDocument(document=DocumentOut.model_validate(document), duplicate=False)
