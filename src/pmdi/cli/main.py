@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -65,6 +66,8 @@ def worker() -> None:
             "error: set PMDI_WORKER__BACKEND=taskiq (and PMDI_REDIS_URL) to run separate workers", err=True
         )
         raise typer.Exit(2)
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def main() -> None:
         async with open_state(settings) as state:

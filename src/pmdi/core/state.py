@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from pmdi.auth.secrets import PasswordHasher
 from pmdi.auth.throttle import LoginThrottle
 from pmdi.config import Settings, ensure_secret_key
+from pmdi.core import models  # noqa: F401 - every mapper must be registered before the first query
 from pmdi.core.db import create_engine, create_sessionmaker
 from pmdi.core.processes import ProcessPool
 from pmdi.events.bus import EVENT_BUSES, EventBus

@@ -61,19 +61,21 @@ class TaskiqBackend:
             # "0": a group created after jobs were queued still sees them ("$" would skip them).
             consumer_id="0",
             xread_count=1,
+            maxlen=100_000,
             idle_timeout=2 * lease_ms,
             unacknowledged_lock_timeout=settings.worker.lease_seconds,
         )
         self._handler: Callable[[str], Awaitable[None]] | None = None
-        self.broker.register_task(self._run, task_name=TASK_NAME)
+
+        async def process_job(job_id: str) -> None:
+            if self._handler is None:
+                raise RuntimeError("this process only dispatches jobs; run `pmdi worker` to process them")
+            await self._handler(job_id)
+
+        self.broker.register_task(process_job, task_name=TASK_NAME)
 
     def on_job(self, handler: Callable[[str], Awaitable[None]]) -> None:
         self._handler = handler
-
-    async def _run(self, job_id: str) -> None:
-        if self._handler is None:
-            raise RuntimeError("this process only dispatches jobs; run `pmdi worker` to process them")
-        await self._handler(job_id)
 
     async def start(self) -> None:
         await self.broker.startup()
