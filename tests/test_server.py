@@ -183,3 +183,38 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Run `pmdi migrate` first" in result.stderr
+
+
+async def test_embedded_mode_streams_progress_over_sse(
+    server: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    base, _, _ = server
+    api = f"{base}/api/v1"
+    credentials = {"email": "sse@example.org", "password": "sse password 123"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        await client.post(f"{api}/auth/register", json=credentials)
+        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        await client.post(f"{api}/orgs", json={"name": "SSE"}, headers=headers)
+        project = (await client.post(f"{api}/projects", json={"name": "SSE"}, headers=headers)).json()
+        types: list[str] = []
+        async with client.stream("GET", f"{api}/events", headers=headers) as stream:
+            lines = stream.aiter_lines()
+            async for line in lines:
+                if line == ": ready":
+                    break
+            files = {"files": ("a.txt", b"Ann will send the budget by Friday.")}
+            await client.post(f"{api}/projects/{project['id']}/documents", files=files, headers=headers)
+            async for line in lines:
+                if line.startswith("event: "):
+                    types.append(line[len("event: ") :])
+                    if types[-1] == "document.processed":
+                        break
+    assert types == [
+        "document.status",
+        "document.status",
+        "job.progress",
+        "job.progress",
+        "document.status",
+        "document.processed",
+    ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from pmdi.auth.secrets import parse_uuid
 from pmdi.core.deps import SessionDep, StateDep
 from pmdi.core.errors import Forbidden, PmdiError
 from pmdi.core.state import AppState
-from pmdi.events.streams import PING, event_messages, sse_stream
+from pmdi.events.streams import Control, event_messages, sse_stream
 from pmdi.organizations.errors import OrganizationNotFound
 
 router = APIRouter(tags=["events"])
@@ -72,7 +73,8 @@ async def websocket_events(websocket: WebSocket, state: StateDep) -> None:
     resume = _last_id(websocket.query_params.get("last_event_id"))
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         async for message in event_messages(state, ctx.organization_id, resume):
-            await websocket.send_text('{"type":"ping"}' if message is PING else str(message))
+            text = json.dumps({"type": message.name}) if isinstance(message, Control) else message
+            await websocket.send_text(text)
         await websocket.close(code=status.WS_1000_NORMAL_CLOSURE, reason="connection lifetime reached")
 
 

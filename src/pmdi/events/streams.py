@@ -12,18 +12,30 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from pmdi.core.state import AppState
 from pmdi.events.bus import SlowConsumer
 from pmdi.events.service import events_after, to_message
 
-PING = object()
+
+@dataclass(frozen=True)
+class Control:
+    """A stream message that is not an event: a heartbeat, or the signal that live delivery has begun."""
+
+    name: str
+
+
+PING, READY = Control("ping"), Control("ready")
 
 
 async def event_messages(
     state: AppState, organization_id: uuid.UUID, last_id: int | None
-) -> AsyncIterator[object]:
-    """Yields JSON event messages in order, and PING when a heartbeat is due; ends at the lifetime limit."""
+) -> AsyncIterator[str | Control]:
+    """Yields JSON event messages in order: missed ones, READY once live, PING when a heartbeat is due.
+
+    Ends when the connection's lifetime is reached.
+    """
     settings = state.settings.realtime
     deadline = time.monotonic() + settings.max_connection_seconds
     async with state.events.subscribe(organization_id) as subscription:
@@ -34,6 +46,7 @@ async def event_messages(
             for event in missed:
                 sent = event.id
                 yield to_message(event)
+        yield READY
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 message = await asyncio.wait_for(
@@ -50,10 +63,9 @@ async def event_messages(
                 yield message
 
 
-def sse_frame(message: object) -> bytes:
-    if message is PING:
-        return b": ping\n\n"
-    assert isinstance(message, str)
+def sse_frame(message: str | Control) -> bytes:
+    if isinstance(message, Control):
+        return f": {message.name}\n\n".encode()
     parsed = json.loads(message)
     return f"id: {parsed['id']}\nevent: {parsed['type']}\ndata: {message}\n\n".encode()
 
