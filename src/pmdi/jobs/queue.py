@@ -81,10 +81,16 @@ async def pick_fairly(session: AsyncSession, capacity: int) -> list[uuid.UUID]:
 
 
 async def _transition(
-    session: AsyncSession, job_id: uuid.UUID, from_states: Sequence[str], **values: object
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    from_states: Sequence[str],
+    *conditions: ColumnElement[bool],
+    **values: object,
 ) -> bool:
     stmt = (
-        update(Job).where(Job.id == job_id, Job.state.in_(from_states)).values(**values, updated_at=utcnow())
+        update(Job)
+        .where(Job.id == job_id, Job.state.in_(from_states), *conditions)
+        .values(**values, updated_at=utcnow())
     )
     result: CursorResult[object] = await session.execute(stmt)  # type: ignore[assignment]
     return result.rowcount == 1
@@ -93,10 +99,12 @@ async def _transition(
 async def claim(session: AsyncSession, job_id: uuid.UUID, worker_id: str, lease_seconds: float) -> Job | None:
     """Take the lease on a job. None when someone else has it, or it is finished or cancelled."""
     now = utcnow()
+    # A stale delivery may find its job queued again; it may run it, but not before a retry's backoff ends.
     claimed = await _transition(
         session,
         job_id,
         (JobState.QUEUED, JobState.DISPATCHED),
+        or_(Job.not_before.is_(None), Job.not_before <= now),
         state=JobState.RUNNING,
         worker_id=worker_id,
         lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -116,6 +124,15 @@ async def still_holds(session: AsyncSession, job_id: uuid.UUID, worker_id: str, 
     )
     result: CursorResult[object] = await session.execute(stmt)  # type: ignore[assignment]
     return result.rowcount == 1
+
+
+async def release_worker(session: AsyncSession, worker_id: str) -> None:
+    """A worker shutting down hands its running jobs back at once instead of waiting for lease expiry."""
+    await session.execute(
+        update(Job)
+        .where(Job.state == JobState.RUNNING, Job.worker_id == worker_id)
+        .values(state=JobState.QUEUED, worker_id=None, lease_expires_at=None, updated_at=utcnow())
+    )
 
 
 async def expired_leases(session: AsyncSession) -> Sequence[Job]:

@@ -10,7 +10,9 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 
+from pmdi.core.db import unit_of_work
 from pmdi.core.state import AppState
+from pmdi.jobs import queue
 from pmdi.jobs.backends import InProcessBackend, TaskiqBackend
 from pmdi.jobs.pipeline import Stage, default_pipeline
 from pmdi.jobs.reconciler import reconcile
@@ -67,6 +69,8 @@ class EmbeddedWorker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        async with unit_of_work(self.state.sessionmaker) as session:
+            await queue.release_worker(session, self.runner.worker_id)
 
 
 async def run_distributed_worker(state: AppState) -> None:
