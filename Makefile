@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest migrate seed serve clean
+.PHONY: run test lint typecheck pytest migrate seed serve clean system-deps
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the product needs at run time: Tesseract for OCR of scans and images.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmdi needs Python >= 3.11")'
@@ -20,7 +24,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed-run
 
-migrate: $(VENV)/.installed-run
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $$missing"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: please install $$missing (OCR needs Tesseract)"; fi; \
+	fi
+
+migrate: system-deps $(VENV)/.installed-run
 	$(BIN)/pmdi migrate
 
 seed: migrate
@@ -36,7 +49,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+pytest: system-deps $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -131,7 +131,6 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PMDI_WORKER__POLL_SECONDS": str(worker.poll_seconds),
         "PMDI_WORKER__RETRY_BACKOFF_SECONDS": str(worker.retry_backoff_seconds),
         "PMDI_WORKER__DISPATCH_WINDOW": str(worker.dispatch_window),
-        "PMDI_WORKER__PROCESS_POOL_SIZE": "1",
     }
 
 

@@ -110,7 +110,7 @@ def make_settings(database_url: str, data_dir: Path, *, worker: bool = False, **
         storage=StorageSettings(local_root=data_dir / "files"),
         auth=fast_auth(),
         uploads=UploadSettings(**uploads),
-        worker=WorkerSettings(embedded=worker, process_pool_size=1),
+        worker=WorkerSettings(embedded=worker),
     )
 
 

@@ -95,3 +95,33 @@ class Api:
 
 def text_file(words: str = "Meeting notes. Action: Ann to send the budget by Friday.") -> bytes:
     return (words + " " + uuid.uuid4().hex).encode()
+
+
+PIPELINE_EVENTS = [
+    "document.status",
+    "document.status",
+    "job.progress",
+    "job.progress",
+    "document.status",
+    "document.processed",
+]
+
+
+@dataclass
+class RemoteAccount:
+    headers: dict[str, str]
+    token: str
+    project_id: str
+
+
+async def remote_account(base: str, name: str) -> RemoteAccount:
+    """Register, log in, create an organisation and a project on a running server."""
+    api = f"{base}/api/v1"
+    credentials = {"email": f"{name}-{uuid.uuid4().hex[:6]}@example.org", "password": PASSWORD}
+    async with httpx.AsyncClient(timeout=30) as client:
+        assert (await client.post(f"{api}/auth/register", json=credentials)).status_code == 201
+        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        await client.post(f"{api}/orgs", json={"name": name}, headers=headers)
+        project = (await client.post(f"{api}/projects", json={"name": name}, headers=headers)).json()["id"]
+    return RemoteAccount(headers, token, project)

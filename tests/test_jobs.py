@@ -11,19 +11,19 @@ from sqlalchemy import select, update
 
 from pmdi.core.db import utcnow
 from pmdi.core.state import AppState
-from pmdi.documents.inspect import INSPECT
 from pmdi.documents.models import DocumentStatus
 from pmdi.events.models import Event
+from pmdi.extraction.stage import EXTRACT
 from pmdi.jobs.errors import PermanentStageError, TransientStageError
 from pmdi.jobs.models import Job, JobState
 from pmdi.jobs.pipeline import Stage, StageInput
 from pmdi.jobs.reconciler import reconcile
 from pmdi.jobs.worker import EmbeddedWorker
 from tests.conftest import client_for
-from tests.helpers import Api, text_file
+from tests.helpers import PIPELINE_EVENTS, Api, text_file
 from tests.jobs_support import fresh_app, wait_settled
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\ntrailer\n%%EOF\n"
+NOTES = b"# Weekly sync\n\nAnn will send the budget by Friday.\n\n- Review the risk register\n"
 
 
 async def org_events(state: AppState, document_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -38,39 +38,34 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
         owner = await api.user()
         await api.org(owner)
         project = await api.project(owner)
-        pdf = await api.uploaded(owner, project, "minutes.pdf", PDF)
+        notes = await api.uploaded(owner, project, "minutes.md", NOTES)
         truncated = await api.uploaded(owner, project, "broken.pdf", b"%PDF-1.4\n1 0 obj\n")
         text = await api.uploaded(owner, project, "notes.txt", b"line one\nline two words\n")
         settled = {d["id"]: d for d in await wait_settled(client, owner, 3)}
 
-        assert settled[pdf["id"]]["status"] == "processed"
-        assert settled[text["id"]]["status"] == "processed"
+        assert settled[notes["id"]]["status"] == "extracted"
+        assert settled[text["id"]]["status"] == "extracted"
         assert settled[truncated["id"]]["status"] == "failed"
-        assert "truncated" in settled[truncated["id"]]["error_reason"]
+        assert settled[truncated["id"]]["error_reason"]
 
-        jobs = await client.get("/api/v1/jobs", params={"document_id": pdf["id"]}, headers=owner.headers)
+        extracted = await client.get(f"/api/v1/documents/{notes['id']}/text", headers=owner.headers)
+        body = extracted.json()
+        assert "Ann will send the budget by Friday." in body["text"]
+        assert all(body["text"][b["start"] : b["end"]] == b["text"] for b in body["blocks"])
+        failed_text = await client.get(f"/api/v1/documents/{truncated['id']}/text", headers=owner.headers)
+        assert failed_text.status_code == 409
+
+        jobs = await client.get("/api/v1/jobs", params={"document_id": notes["id"]}, headers=owner.headers)
         job = jobs.json()["items"][0]
         assert (job["state"], job["progress"], job["attempts"]) == ("succeeded", 100, 1)
         detail = (await client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers)).json()
         [stage] = detail["stages"]
-        assert (stage["stage"], stage["state"], stage["attempts"]) == ("inspect", "succeeded", 1)
-        assert stage["result"] == {
-            "size_bytes": len(PDF),
-            "sha256_verified": True,
-            "pages_estimate": 1,
-            "encrypted": False,
-        }
+        assert (stage["stage"], stage["state"], stage["attempts"]) == ("extract", "succeeded", 1)
+        assert (stage["result"]["pages"], stage["result"]["chars"]) == (1, len(body["text"]))
         assert stage["duration_ms"] >= 0
 
-        types = [t for t, _ in await org_events(app.state.pmdi, pdf["id"])]
-        assert types == [
-            "document.status",
-            "document.status",
-            "job.progress",
-            "job.progress",
-            "document.status",
-            "document.processed",
-        ]
+        types = [t for t, _ in await org_events(app.state.pmdi, notes["id"])]
+        assert types == PIPELINE_EVENTS
         failed = [t for t, _ in await org_events(app.state.pmdi, truncated["id"])]
         assert failed[-1] == "document.failed"
 
@@ -85,10 +80,10 @@ def flaky_stage(failures: int, permanent: bool = False) -> tuple[Stage, list[int
             raise error(f"boom {len(calls)}")
         return {"calls": len(calls)}
 
-    async def save(session: Any, document: Any, result: dict[str, Any]) -> None:
-        document.file_info = result
+    async def save(session: Any, document: Any, result: dict[str, Any]) -> dict[str, Any]:
+        return result
 
-    return Stage("flaky", DocumentStatus.PROCESSING, DocumentStatus.PROCESSED, compute, save), calls
+    return Stage("flaky", DocumentStatus.EXTRACTING, DocumentStatus.EXTRACTED, compute, save), calls
 
 
 async def run_with(app_state: AppState, stages: list[Stage]) -> EmbeddedWorker:
@@ -110,7 +105,7 @@ async def test_transient_errors_are_retried_with_backoff(backend: str, tmp_root:
             [done] = await wait_settled(client, owner, 1)
         finally:
             await worker.stop()
-        assert done["status"] == "processed"
+        assert done["status"] == "extracted"
         assert len(calls) == 3
         job = (
             await client.get("/api/v1/jobs", params={"document_id": document["id"]}, headers=owner.headers)
@@ -166,8 +161,8 @@ async def test_cancel_waiting_and_running_jobs(backend: str, tmp_root: Path) -> 
             return {}
 
         stages = [
-            Stage("slow", DocumentStatus.PROCESSING, DocumentStatus.PROCESSING, slow, INSPECT.save),
-            INSPECT,
+            Stage("slow", DocumentStatus.EXTRACTING, DocumentStatus.EXTRACTING, slow, EXTRACT.save),
+            EXTRACT,
         ]
         running = await api.uploaded(owner, project, "run.txt", text_file())
         worker = await run_with(app.state.pmdi, stages)
@@ -208,12 +203,12 @@ async def test_reconciler_recovers_dead_workers_and_orphans(backend: str, tmp_ro
             )
             await session.commit()
         assert await reconcile(state) == 2
-        worker = await run_with(state, [INSPECT])
+        worker = await run_with(state, [EXTRACT])
         try:
             settled = await wait_settled(client, owner, 2)
         finally:
             await worker.stop()
-        assert {d["status"] for d in settled} == {"processed"}
+        assert {d["status"] for d in settled} == {"extracted"}
 
 
 async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> None:
@@ -226,7 +221,7 @@ async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> N
         await api.uploaded(owner, project, "b.txt", text_file())
         await wait_settled(client, owner, 2)
         again = await client.post(f"/api/v1/documents/{first['id']}/reprocess", headers=owner.headers)
-        assert again.json()["status"] in {"queued", "processing", "processed"}
+        assert again.json()["status"] in {"queued", "extracting", "extracted"}
         await wait_settled(client, owner, 2)
         whole = await client.post(f"/api/v1/projects/{project}/reprocess", headers=owner.headers)
         assert whole.json()["queued"] + whole.json()["skipped_active"] == 2
@@ -249,7 +244,7 @@ async def test_fair_between_organisations(backend: str, tmp_root: Path) -> None:
         for batch in range(25):
             files = [(f"{batch}-{i}.txt", text_file(f"{batch}-{i}")) for i in range(20)]
             assert (await api.upload(big, big_project, *files)).status_code == 201
-        worker = await run_with(app.state.pmdi, [INSPECT])
+        worker = await run_with(app.state.pmdi, [EXTRACT])
         try:
             await asyncio.sleep(0.5)
             mine = await api.uploaded(small, small_project, "mine.txt", text_file())

@@ -13,34 +13,13 @@ import pytest
 import websockets
 
 from tests.cluster import Cluster, cluster
-
-EXPECTED = [
-    "document.status",
-    "document.status",
-    "job.progress",
-    "job.progress",
-    "document.status",
-    "document.processed",
-]
+from tests.helpers import PIPELINE_EVENTS, remote_account
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def account(base: str, name: str) -> tuple[dict[str, str], str, str]:
-    """Register, log in, create an organisation and project; returns headers, token and project id."""
-    api = f"{base}/api/v1"
-    credentials = {"email": f"{name}@example.org", "password": "a long enough password"}
-    async with httpx.AsyncClient() as client:
-        await client.post(f"{api}/auth/register", json=credentials)
-        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        await client.post(f"{api}/orgs", json={"name": name}, headers=headers)
-        project = (await client.post(f"{api}/projects", json={"name": name}, headers=headers)).json()["id"]
-    return headers, token, project
 
 
 async def upload(base: str, headers: dict[str, str], project: str) -> str:
@@ -93,8 +72,8 @@ async def test_events_reach_clients_of_either_api_process_and_only_their_organis
     scaled_out: tuple[Cluster, str, str],
 ) -> None:
     _, first, second = scaled_out
-    headers_a, token_a, project_a = await account(first, "alpha")
-    _, token_b, _ = await account(first, "beta")
+    alpha, beta = await remote_account(first, "alpha"), await remote_account(first, "beta")
+    headers_a, token_a, project_a, token_b = alpha.headers, alpha.token, alpha.project_id, beta.token
     on_first, on_second, other_org = (
         await connect(first, token_a),
         await connect(second, token_a),
@@ -104,7 +83,7 @@ async def test_events_reach_clients_of_either_api_process_and_only_their_organis
 
     via_first = await events_until_processed(on_first, document_id)
     via_second = await events_until_processed(on_second, document_id)
-    assert [e["type"] for e in via_first] == EXPECTED
+    assert [e["type"] for e in via_first] == PIPELINE_EVENTS
     assert via_first == via_second
     ids = [e["id"] for e in via_first]
     assert ids == sorted(ids)
@@ -135,8 +114,8 @@ async def sse_after(base: str, token: str, last_id: int, expected: int) -> list[
 
 async def test_stream_authorisation(scaled_out: tuple[Cluster, str, str]) -> None:
     _, first, _ = scaled_out
-    _, token_a, _ = await account(first, "gamma")
-    headers_b, _, _ = await account(first, "delta")
+    token_a = (await remote_account(first, "gamma")).token
+    headers_b = (await remote_account(first, "delta")).headers
     async with httpx.AsyncClient() as client:
         orgs_a = await client.get(f"{first}/api/v1/orgs", headers={"Authorization": f"Bearer {token_a}"})
         org_a = orgs_a.json()[0]["id"]

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import PIPELINE_EVENTS, remote_account
+
 PMDI = str(Path(sys.executable).parent / "pmdi")
 MB = 1024 * 1024
 
@@ -118,7 +120,7 @@ def test_register_login_project_upload_list_download(
     assert uploaded.status_code == 201, uploaded.text
     listed = httpx.get(f"{api}/documents", headers=headers).json()["items"]
     assert [d["filename"] for d in listed] == [pdf.name]
-    assert listed[0]["status"] in {"queued", "processing", "processed"}
+    assert listed[0]["status"] in {"queued", "extracting", "extracted"}
     download = httpx.get(f"{api}/documents/{listed[0]['id']}/content", headers=headers)
     assert download.content == pdf.read_bytes()
 
@@ -128,15 +130,13 @@ async def test_oversized_streamed_upload_keeps_memory_flat(
 ) -> None:
     base, process, root = server
     api = f"{base}/api/v1"
-    credentials = {"email": "big@example.org", "password": "big password 123"}
+    account = await remote_account(base, "big")
+    headers = account.headers
     async with httpx.AsyncClient(timeout=60) as client:
-        await client.post(f"{api}/auth/register", json=credentials)
-        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        await client.post(f"{api}/orgs", json={"name": "Big"}, headers=headers)
-        project = (await client.post(f"{api}/projects", json={"name": "Big"}, headers=headers)).json()
         before = peak_rss_kib(process.pid)
-        status = await send_streamed(client, f"{api}/projects/{project['id']}/documents", headers, 200 * MB)
+        status = await send_streamed(
+            client, f"{api}/projects/{account.project_id}/documents", headers, 200 * MB
+        )
         after = peak_rss_kib(process.pid)
         listed = (await client.get(f"{api}/documents", headers=headers)).json()
     assert status in {413, None}, status
@@ -190,13 +190,9 @@ async def test_embedded_mode_streams_progress_over_sse(
 ) -> None:
     base, _, _ = server
     api = f"{base}/api/v1"
-    credentials = {"email": "sse@example.org", "password": "sse password 123"}
+    account = await remote_account(base, "sse")
+    headers = account.headers
     async with httpx.AsyncClient(timeout=30) as client:
-        await client.post(f"{api}/auth/register", json=credentials)
-        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        await client.post(f"{api}/orgs", json={"name": "SSE"}, headers=headers)
-        project = (await client.post(f"{api}/projects", json={"name": "SSE"}, headers=headers)).json()
         types: list[str] = []
         async with client.stream("GET", f"{api}/events", headers=headers) as stream:
             lines = stream.aiter_lines()
@@ -204,17 +200,10 @@ async def test_embedded_mode_streams_progress_over_sse(
                 if line == ": ready":
                     break
             files = {"files": ("a.txt", b"Ann will send the budget by Friday.")}
-            await client.post(f"{api}/projects/{project['id']}/documents", files=files, headers=headers)
+            await client.post(f"{api}/projects/{account.project_id}/documents", files=files, headers=headers)
             async for line in lines:
                 if line.startswith("event: "):
                     types.append(line[len("event: ") :])
                     if types[-1] == "document.processed":
                         break
-    assert types == [
-        "document.status",
-        "document.status",
-        "job.progress",
-        "job.progress",
-        "document.status",
-        "document.processed",
-    ]
+    assert types == PIPELINE_EVENTS

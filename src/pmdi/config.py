@@ -56,7 +56,9 @@ class WorkerSettings(BaseModel):
     # Whether `pmdi serve` runs the in-process worker (only meaningful with the inprocess backend).
     embedded: bool = True
     concurrency: int = 2
-    process_pool_size: int = 2
+    # Each CPU-heavy step runs in its own subprocess with these limits.
+    task_timeout_seconds: float = 120.0
+    task_memory_mb: int = 2048
     lease_seconds: float = 60.0
     max_attempts: int = 3
     retry_backoff_seconds: float = 5.0
@@ -67,6 +69,16 @@ class WorkerSettings(BaseModel):
     poll_seconds: float = 1.0
     reconcile_seconds: float = 5.0
     queue_name: str = "pmdi:jobs"
+
+
+class ExtractionSettings(BaseModel):
+    max_pages: int = 500
+    max_chars: int = 5_000_000
+    max_image_pixels: int = 60_000_000
+    max_unzipped_mb: int = 256
+    ocr_provider: str = "tesseract"
+    ocr_language: str = "eng"
+    ocr_dpi: int = 300
 
 
 class RealtimeSettings(BaseModel):
@@ -89,6 +101,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     redis_url: str = "redis://127.0.0.1:6379/0"
 

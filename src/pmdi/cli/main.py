@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -74,6 +75,21 @@ def worker() -> None:
             await run_distributed_worker(state)
 
     asyncio.run(main())
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to extract.")],
+    output_format: Annotated[str, typer.Option("--format", help="json or text")] = "json",
+) -> None:
+    """Print the canonical text, pages, blocks and metadata of each file (exit 1 if any failed)."""
+    from pmdi.extraction.cli import extract_paths, render
+
+    if output_format not in {"json", "text"}:
+        raise typer.BadParameter("use --format json or --format text")
+    results = extract_paths(files, Settings())
+    typer.echo(render(results, output_format))
+    raise typer.Exit(1 if any("error" in r for r in results) else 0)
 
 
 @app.command()

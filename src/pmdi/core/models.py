@@ -4,7 +4,7 @@ from pmdi.api_keys.models import ApiKey
 from pmdi.audit.models import AuditEvent
 from pmdi.auth.models import AuthSession, User
 from pmdi.core.db import Base
-from pmdi.documents.models import Document
+from pmdi.documents.models import Document, DocumentContent
 from pmdi.events.models import Event
 from pmdi.jobs.models import Job, JobStage
 from pmdi.organizations.models import Invitation, Membership, Organization
@@ -16,6 +16,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Document",
+    "DocumentContent",
     "Event",
     "Invitation",
     "Job",

@@ -1,35 +1,78 @@
-"""A process pool for CPU-heavy stage work, so parsing never blocks the event loop or takes a worker down."""
+"""Isolated execution of CPU-heavy stage work: every call runs in its own short-lived subprocess.
+
+Parsing hostile files must not block the event loop, exhaust memory, hang forever or crash the worker. Each
+call forks from a forkserver (cheap, and safe in a process that runs threads and an event loop), runs under an
+address-space limit, and is killed at its deadline. A crash only loses that one call.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import resource
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from pmdi.jobs.errors import TransientStageError
+import anyio.to_thread
+
+from pmdi.jobs.errors import PermanentStageError, StageError
 
 T = TypeVar("T")
+MB = 1024 * 1024
+_context = multiprocessing.get_context("forkserver")
 
 
-class ProcessPool:
-    def __init__(self, size: int) -> None:
-        self._size = max(1, size)
-        self._pool: ProcessPoolExecutor | None = None
+class SandboxTimeout(PermanentStageError):
+    pass
+
+
+class SandboxCrashed(PermanentStageError):
+    pass
+
+
+def _child(connection: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        connection.send(("ok", fn(*args)))
+    except StageError as exc:
+        connection.send(("error", exc))
+    except MemoryError:
+        connection.send(("error", PermanentStageError("The file needs more memory than allowed to process.")))
+    except Exception as exc:  # anything a parser throws on a malformed file becomes a readable reason
+        connection.send(("error", PermanentStageError(f"The file could not be read ({type(exc).__name__}).")))
+    finally:
+        connection.close()
+
+
+class Sandbox:
+    def __init__(
+        self, timeout_seconds: float, memory_mb: int, preload: Sequence[str] = ("pmdi.extraction.stage",)
+    ) -> None:
+        self.timeout = timeout_seconds
+        self.memory_bytes = memory_mb * MB
+        # Modules imported once by the forkserver, so each forked call starts with them loaded.
+        _context.set_forkserver_preload(list(preload))
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._pool is None:
-            # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
-            self._pool = ProcessPoolExecutor(self._size, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-        except BrokenProcessPool as exc:
-            self.close()
-            raise TransientStageError("A processing subprocess crashed while handling this file.") from exc
+        return await anyio.to_thread.run_sync(self.run_blocking, fn, args)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+    def run_blocking(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        receiver, sender = _context.Pipe(duplex=False)
+        process = _context.Process(target=_child, args=(sender, fn, args, self.memory_bytes), daemon=True)
+        process.start()
+        sender.close()
+        try:
+            if not receiver.poll(self.timeout):
+                raise SandboxTimeout(f"Processing took longer than {self.timeout:g} seconds and was stopped.")
+            status, value = receiver.recv()
+        except EOFError as exc:
+            raise SandboxCrashed("The file crashed the processing subprocess.") from exc
+        finally:
+            receiver.close()
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+        if status == "error":
+            raise value
+        result: T = value
+        return result

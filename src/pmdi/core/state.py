@@ -13,7 +13,7 @@ from pmdi.auth.throttle import LoginThrottle
 from pmdi.config import Settings, ensure_secret_key
 from pmdi.core import models  # noqa: F401 - every mapper must be registered before the first query
 from pmdi.core.db import create_engine, create_sessionmaker
-from pmdi.core.processes import ProcessPool
+from pmdi.core.processes import Sandbox
 from pmdi.events.bus import EVENT_BUSES, EventBus
 from pmdi.jobs.backends import JobBackend, create_backend
 from pmdi.jobs.dispatcher import Dispatcher
@@ -29,7 +29,7 @@ class AppState:
     hasher: PasswordHasher
     login_throttle: LoginThrottle
     events: EventBus
-    processes: ProcessPool
+    processes: Sandbox
     backend: JobBackend
     dispatcher: Dispatcher
 
@@ -41,7 +41,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     sessionmaker = create_sessionmaker(engine)
     storage = create_storage(settings.storage)
     events = EVENT_BUSES[settings.realtime.backend](settings.redis_url)
-    processes = ProcessPool(settings.worker.process_pool_size)
+    processes = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
     backend = create_backend(settings)
     dispatcher = Dispatcher(sessionmaker, backend, settings.worker)
     try:
@@ -61,7 +61,6 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     finally:
         await dispatcher.close()
         await backend.close()
-        processes.close()
         await events.close()
         await storage.close()
         await engine.dispose()

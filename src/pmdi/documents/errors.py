@@ -25,5 +25,11 @@ class MalformedUpload(BadRequest):
     default_detail = "The upload is not valid multipart/form-data."
 
 
+class NotExtracted(Conflict):
+    default_detail = (
+        "The document's text is not available yet (it has not been extracted, or extraction failed)."
+    )
+
+
 class ConcurrentDuplicate(Conflict):
     default_detail = "The same file is being uploaded to this project at the same time; retry."

@@ -14,8 +14,6 @@ from pmdi.core.tenancy import OrgScoped
 
 class DocumentStatus(enum.StrEnum):
     QUEUED = "queued"
-    PROCESSING = "processing"
-    PROCESSED = "processed"
     EXTRACTING = "extracting"
     EXTRACTED = "extracted"
     ANALYZING = "analyzing"
@@ -46,4 +44,20 @@ class Document(OrgScoped, IdMixin, TimestampMixin, Base):
     error_reason: Mapped[str | None] = mapped_column(Text)
     document_type: Mapped[str | None] = mapped_column(String(40), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    file_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    page_count: Mapped[int | None] = mapped_column()
+    language: Mapped[str | None] = mapped_column(String(12))
+    title: Mapped[str | None] = mapped_column(String(500))
+
+
+class DocumentContent(OrgScoped, IdMixin, TimestampMixin, Base):
+    """The extracted canonical text with its pages and blocks; replaced whole on re-extraction."""
+
+    __tablename__ = "document_contents"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), unique=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,7 +4,7 @@ from sqlalchemy import Select, func, select
 
 from pmdi.core.tenancy import OrgRepository
 from pmdi.documents.errors import DocumentNotFound
-from pmdi.documents.models import Document
+from pmdi.documents.models import Document, DocumentContent
 from pmdi.documents.schemas import DocumentFilters
 
 
@@ -40,3 +40,11 @@ class DocumentRepository(OrgRepository[Document]):
             Document.organization_id == self.organization_id, Document.storage_key == storage_key
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+class DocumentContentRepository(OrgRepository[DocumentContent]):
+    model = DocumentContent
+
+    async def for_document(self, document_id: object) -> DocumentContent | None:
+        stmt = self.select().where(DocumentContent.document_id == document_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -12,7 +12,7 @@ from pmdi.core.deps import PageDep, SessionDep, StateDep
 from pmdi.documents import service
 from pmdi.documents.deps import load_document
 from pmdi.documents.models import Document
-from pmdi.documents.schemas import DocumentFilters, DocumentOut, DocumentPage, UploadResult
+from pmdi.documents.schemas import DocumentFilters, DocumentOut, DocumentPage, DocumentText, UploadResult
 from pmdi.projects.deps import load_project
 from pmdi.projects.models import Project
 
@@ -87,6 +87,11 @@ async def download_document(document: ReadableDocument, state: StateDep) -> Stre
         media_type=document.obj.media_type,
         headers=service.download_headers(document.obj),
     )
+
+
+@router.get("/documents/{document_id}/text", response_model=DocumentText)
+async def get_document_text(document: ReadableDocument, session: SessionDep) -> DocumentText:
+    return await service.extracted_text(session, document.ctx, document.obj)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,10 +22,23 @@ class DocumentOut(BaseModel):
     status: DocumentStatus
     error_reason: str | None
     document_type: str | None
+    title: str | None
+    language: str | None
+    page_count: int | None
     uploaded_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
     processed_at: datetime | None
+
+
+class DocumentText(BaseModel):
+    """The canonical text; every block's `text` equals `text[start:end]`."""
+
+    document_id: uuid.UUID
+    text: str
+    pages: list[dict[str, Any]]
+    blocks: list[dict[str, Any]]
+    metadata: dict[str, Any]
 
 
 class UploadedDocument(BaseModel):

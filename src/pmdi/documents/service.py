@@ -16,10 +16,17 @@ from pmdi.auth.principal import OrgContext
 from pmdi.core.db import Hook, after_commit, after_rollback
 from pmdi.core.deps import Page
 from pmdi.core.state import AppState
-from pmdi.documents.errors import ConcurrentDuplicate, EmptyFile
+from pmdi.documents.errors import ConcurrentDuplicate, EmptyFile, NotExtracted
 from pmdi.documents.models import Document, DocumentStatus
-from pmdi.documents.repository import DocumentRepository
-from pmdi.documents.schemas import DocumentFilters, DocumentOut, DocumentPage, UploadedDocument, UploadResult
+from pmdi.documents.repository import DocumentContentRepository, DocumentRepository
+from pmdi.documents.schemas import (
+    DocumentFilters,
+    DocumentOut,
+    DocumentPage,
+    DocumentText,
+    UploadedDocument,
+    UploadResult,
+)
 from pmdi.documents.sniff import sniff
 from pmdi.documents.spool import SpooledFile, spool_upload
 from pmdi.events.schemas import EventType
@@ -143,6 +150,19 @@ async def delete_document(
     remove_blobs_after_commit(session, state, ctx.organization_id, {document.storage_key})
     await record_in_org(
         session, ctx, "document.deleted", ("document", document.id), {"filename": document.filename}
+    )
+
+
+async def extracted_text(session: AsyncSession, ctx: OrgContext, document: Document) -> DocumentText:
+    content = await DocumentContentRepository(session, ctx.organization_id).for_document(document.id)
+    if content is None:
+        raise NotExtracted()
+    return DocumentText(
+        document_id=document.id,
+        text=content.text,
+        pages=content.pages,
+        blocks=content.blocks,
+        metadata=content.meta,
     )
 
 

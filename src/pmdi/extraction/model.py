@@ -96,10 +96,18 @@ class TextBuilder:
         self.max_chars = max_chars
         self.truncated = False
 
-    def start_page(self, label: str | None = None, *, ocr: bool = False, confidence: float | None = None) -> Page:
+    def start_page(
+        self, label: str | None = None, *, ocr: bool = False, confidence: float | None = None
+    ) -> Page:
         self._close_page()
-        page = Page(number=len(self.pages) + 1, start=self._length, end=self._length, label=label, ocr=ocr,
-                    ocr_confidence=confidence)
+        page = Page(
+            number=len(self.pages) + 1,
+            start=self._length,
+            end=self._length,
+            label=label,
+            ocr=ocr,
+            ocr_confidence=confidence,
+        )
         self.pages.append(page)
         return page
 
@@ -121,7 +129,9 @@ class TextBuilder:
                 return None
         start = self._length
         self._append(text)
-        block = Block(kind=kind, page=self.pages[-1].number, start=start, end=self._length, text=text, **extra)
+        block = Block(
+            kind=kind, page=self.pages[-1].number, start=start, end=self._length, text=text, **extra
+        )
         self.blocks.append(block)
         return block
 
@@ -151,4 +161,6 @@ class TextBuilder:
             self._close_page()
         metadata.page_count = len(self.pages)
         metadata.truncated = metadata.truncated or self.truncated
-        return ExtractedDocument(text="".join(self._parts), pages=self.pages, blocks=self.blocks, metadata=metadata)
+        return ExtractedDocument(
+            text="".join(self._parts), pages=self.pages, blocks=self.blocks, metadata=metadata
+        )

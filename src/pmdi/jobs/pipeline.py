@@ -58,7 +58,8 @@ class StageInput:
 
 
 Compute = Callable[[StageInput], Awaitable[dict[str, Any]]]
-Save = Callable[[AsyncSession, Document, dict[str, Any]], Awaitable[None]]
+# Persists the computed result and returns the summary kept on the job's stage record.
+Save = Callable[[AsyncSession, Document, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,6 @@ class Stage:
 
 
 def default_pipeline() -> list[Stage]:
-    from pmdi.documents.inspect import INSPECT
+    from pmdi.extraction.stage import EXTRACT
 
-    return [INSPECT]
+    return [EXTRACT]

@@ -123,11 +123,11 @@ class JobRunner:
         self, job: Job, stage: Stage, index: int, result: dict[str, Any], seconds: float
     ) -> None:
         async with self._fenced(job) as (session, current, document):
-            await stage.save(session, document, result)
+            summary = await stage.save(session, document, result)
             row = await JobStageRepository(session, job.organization_id).get_stage(job.id, stage.name)
             assert row is not None
             row.state, row.finished_at, row.duration_ms = StageState.SUCCEEDED, utcnow(), int(seconds * 1000)
-            row.result = result
+            row.result = summary
             document.status = stage.done_status
             current.progress = self._percent(index + 1)
             await self._progress_event(session, current, stage.name, current.progress)

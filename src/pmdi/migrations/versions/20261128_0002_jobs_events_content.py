@@ -1,8 +1,8 @@
-"""jobs pipeline and events
+"""jobs pipeline, events and extracted content
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 19:49:27.393366
+Create Date: 2026-11-28 20:16:07.580825
 """
 
 from collections.abc import Sequence
@@ -40,6 +40,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_organization_id"), ["organization_id"], unique=False)
 
     op.create_table(
+        "document_contents",
+        sa.Column("document_id", sa.Uuid(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("pages", sa.JSON(), nullable=False),
+        sa.Column("blocks", sa.JSON(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["documents.id"],
+            name=op.f("fk_document_contents_document_id_documents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_document_contents_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_contents")),
+        sa.UniqueConstraint("document_id", name=op.f("uq_document_contents_document_id")),
+    )
+    with op.batch_alter_table("document_contents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_document_contents_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
         "job_stages",
         sa.Column("job_id", sa.Uuid(), nullable=False),
         sa.Column("stage", sa.String(length=40), nullable=False),
@@ -72,7 +103,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_job_stages_organization_id"), ["organization_id"], unique=False)
 
     with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("file_info", sa.JSON(), nullable=False, server_default="{}"))
+        batch_op.add_column(sa.Column("page_count", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=12), nullable=True))
+        batch_op.add_column(sa.Column("title", sa.String(length=500), nullable=True))
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("progress", sa.Integer(), nullable=False, server_default="0"))
@@ -101,13 +134,19 @@ def downgrade() -> None:
         batch_op.drop_column("progress")
 
     with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.drop_column("file_info")
+        batch_op.drop_column("title")
+        batch_op.drop_column("language")
+        batch_op.drop_column("page_count")
 
     with op.batch_alter_table("job_stages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_job_stages_organization_id"))
         batch_op.drop_index(batch_op.f("ix_job_stages_job_id"))
 
     op.drop_table("job_stages")
+    with op.batch_alter_table("document_contents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_contents_organization_id"))
+
+    op.drop_table("document_contents")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_organization_id"))
         batch_op.drop_index("ix_events_org_id")
