@@ -41,13 +41,15 @@ async def connect(base: str, token: str) -> Any:
 
 
 async def events_until_processed(socket_: Any, document_id: str) -> list[dict[str, Any]]:
+    """Its events up to the final one; a failure ends the wait early so the assertion shows it."""
     received = []
-    while True:
-        message = json.loads(await asyncio.wait_for(socket_.recv(), 30))
-        if message.get("data", {}).get("document_id") == document_id:
-            received.append(message)
-            if message["type"] == "document.processed":
-                return received
+    async with asyncio.timeout(60):
+        while True:
+            message = json.loads(await socket_.recv())
+            if message.get("data", {}).get("document_id") == document_id:
+                received.append(message)
+                if message["type"] in {"document.processed", "document.failed"}:
+                    return received
 
 
 async def silent(socket_: Any, seconds: float) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -201,9 +202,10 @@ async def test_embedded_mode_streams_progress_over_sse(
                     break
             files = {"files": ("a.txt", b"Ann will send the budget by Friday.")}
             await client.post(f"{api}/projects/{account.project_id}/documents", files=files, headers=headers)
-            async for line in lines:
-                if line.startswith("event: "):
-                    types.append(line[len("event: ") :])
-                    if types[-1] == "document.processed":
-                        break
+            async with asyncio.timeout(60):
+                async for line in lines:
+                    if line.startswith("event: "):
+                        types.append(line[len("event: ") :])
+                        if types[-1] in {"document.processed", "document.failed"}:
+                            break
     assert types == PIPELINE_EVENTS

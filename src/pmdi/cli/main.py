@@ -51,8 +51,15 @@ def serve(
     """Serve the API (refuses to start on an un-migrated database)."""
     import uvicorn
 
+    # Live event streams never end by themselves; without a grace limit they would hold shutdown forever.
     uvicorn.run(
-        "pmdi.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True
+        "pmdi.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,10 @@ def extract(path: Path, media_type: str, options: ExtractOptions) -> ExtractedDo
     return document
 
 
+BUILTIN_MODULES = ("images", "mail", "office", "pdf", "spreadsheet", "text")
+
+
 def _load_builtin() -> None:
-    # Importing the modules registers their extractors; heavy parsing libraries load lazily inside them.
-    from pmdi.extraction import images, mail, office, pdf, text  # noqa: F401
+    # Importing a module registers its extractors; import caching makes repeat calls free.
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"pmdi.extraction.{module}")

@@ -14,7 +14,13 @@ from pmdi.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 from pmdi.jobs.runner import fail
 from pmdi.jobs.service import create_processing_job
 
-UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+# A document in one of these states is waiting for or inside a stage; without an active job it is orphaned.
+UNFINISHED = (
+    DocumentStatus.QUEUED,
+    DocumentStatus.EXTRACTING,
+    DocumentStatus.ANALYZING,
+    DocumentStatus.INDEXING,
+)
 
 
 async def reconcile(state: AppState) -> int:
