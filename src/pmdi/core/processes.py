@@ -44,10 +44,11 @@ def _child(connection: Connection, fn: Callable[..., Any], args: tuple[Any, ...]
         connection.close()
 
 
+PRELOAD = ("pmdi.extraction.stage", "pmdi.extraction.builtin")
+
+
 class Sandbox:
-    def __init__(
-        self, timeout_seconds: float, memory_mb: int, preload: Sequence[str] = ("pmdi.extraction.stage",)
-    ) -> None:
+    def __init__(self, timeout_seconds: float, memory_mb: int, preload: Sequence[str] = PRELOAD) -> None:
         self.timeout = timeout_seconds
         self.memory_bytes = memory_mb * MB
         # Modules imported once by the forkserver, so each forked call starts with them loaded.

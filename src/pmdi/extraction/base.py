@@ -64,10 +64,6 @@ def extract(path: Path, media_type: str, options: ExtractOptions) -> ExtractedDo
     return document
 
 
-BUILTIN_MODULES = ("images", "mail", "office", "pdf", "spreadsheet", "text")
-
-
 def _load_builtin() -> None:
-    # Importing a module registers its extractors; import caching makes repeat calls free.
-    for module in BUILTIN_MODULES:
-        importlib.import_module(f"pmdi.extraction.{module}")
+    # Imported here, not at the top, because the extractor modules import this one to register.
+    importlib.import_module("pmdi.extraction.builtin")
