@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pypdfium2
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -47,6 +48,8 @@ TABLE = [
     ["Update budget sheet", "Priya", "15 May"],
     ["Book cutover rehearsal", "Lena", "20 May"],
 ]
+
+DENSE_LINE = "Action: Maria will send the revised budget to the steering committee by Friday, 12 March."
 
 MEETING_NOTE = (
     "Project Atlas weekly meeting minutes. Attendees were Sarah Chen, David Okafor, Maria Lopez and Tom "
@@ -101,6 +104,59 @@ def long_text_pdf(path: Path, pages: int) -> None:
         story += [Paragraph(text, BODY) for text in page_paragraphs(number)]
         story.append(PageBreak())
     SimpleDocTemplate(str(path), pagesize=A4).build(story[:-1])
+
+
+def dense_text_pdf(path: Path, pages: int) -> None:
+    """The acceptance benchmark's text PDF (bench/extract.py): a 16pt heading and 55 numbered lines a page."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for page in range(pages):
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(72, 800, f"Status report, section {page + 1}")
+        pdf.setFont("Helvetica", 10)
+        for row in range(55):
+            pdf.drawString(72, 770 - row * 12, f"{row + 1}. {DENSE_LINE}")
+        pdf.showPage()
+    pdf.save()
+
+
+def ruled_table_pdf(path: Path) -> None:
+    """One column with a ruled table in it, on a media box that does not start at (0, 0)."""
+    table = Table(TABLE)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story: list[Flowable] = [
+        Paragraph("Actions", H2),
+        Paragraph(LEFT[0], BODY),
+        table,
+        Paragraph(RIGHT[1], BODY),
+    ]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    pdf = pypdfium2.PdfDocument(path)
+    pdf[0].set_mediabox(-30, -40, A4[0] - 30, A4[1] - 40)
+    pdf.save(path.with_suffix(".moved.pdf"))
+    pdf.close()
+    path.with_suffix(".moved.pdf").replace(path)
+
+
+def double_spaced_columns_pdf(path: Path) -> None:
+    """Two double-spaced columns whose baselines sit apart, so that no line shares another's height."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica", 10)
+    words = " ".join(LEFT + RIGHT).split()
+    rows = [" ".join(words[start : start + 5]) for start in range(0, len(words), 5)]
+    for row, text in enumerate(rows):
+        column, line = divmod(row, (len(rows) + 1) // 2)
+        pdf.drawString(72 + column * 260, 760 - column * 12 - line * 24, text)
+    pdf.save()
+
+
+def turned_text_pdf(path: Path) -> None:
+    """A page of lines with a label running up its margin."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for row, text in enumerate(LEFT):
+        pdf.drawString(72, 760 - row * 14, text[:80])
+    pdf.rotate(90)
+    pdf.drawString(300, -40, "Draft for discussion")
+    pdf.save()
 
 
 def structured_pdf(path: Path) -> None:

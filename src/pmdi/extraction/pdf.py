@@ -1,8 +1,9 @@
 """PDF: the text layer in reading order, ruled tables as cells, and OCR for pages that are scans.
 
-pypdfium2 opens the file, checks each page's text layer, renders scans and stands in when pdfminer fails;
-pdfminer.six's layout analysis orders the text (columns, boxes); pdfplumber finds ruled tables, only on
-pages with enough ruling lines, because it parses the page a second time.
+pypdfium2 opens the file, checks each page's text layer, renders scans and stands in when pdfminer fails.
+A page whose lines stack in one column is read from pdfium's own lines (pdf_fast), in C; pdfminer.six's
+layout analysis, ten times slower, orders the text of the other pages (columns, boxes). pdfplumber finds
+ruled tables, only on pages with enough ruling lines, because it parses the page a second time.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import math
 import re
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from pdfminer.high_level import extract_pages
+from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LAParams, LTPage
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
 from PIL import Image
 
 from pmdi.documents.sniff import PDF
@@ -24,12 +28,13 @@ from pmdi.extraction.base import ExtractOptions, register
 from pmdi.extraction.errors import CorruptDocument, EncryptedDocument
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
 from pmdi.extraction.ocr import OcrProvider, OcrUnavailable, get_ocr
+from pmdi.extraction.pdf_fast import fast_lines, has_rules
 from pmdi.extraction.pdf_layout import (
+    Line,
     Table,
     body_size,
     emit,
     group_lines,
-    has_rules,
     lines_from_layout,
     lines_from_text,
     plumber_tables,
@@ -67,6 +72,7 @@ class PdfRun:
         self.builder = TextBuilder(max_chars=options.max_chars)
         self.confidences: list[float] = []
         self.plain_pages: list[int] = []
+        self.layouts = Layouts(path)
         self._plumber: Any = None
         self._ocr: OcrProvider | None = None
         self._ocr_error: OcrUnavailable | None = None
@@ -82,35 +88,49 @@ class PdfRun:
                 self.metadata.warnings.append(
                     f"Only the first {self.options.max_pages} of {count} pages were read."
                 )
-            for index, layout in enumerate(_layouts(self.path, min(count, self.options.max_pages))):
+            for index in range(min(count, self.options.max_pages)):
                 if self.builder.truncated:
                     break
                 page = self.pdf[index]
                 try:
-                    self._page(index, page, layout)
+                    self._page(index, page)
                 finally:
                     page.close()
         finally:
             self.pdf.close()
+            self.layouts.close()
             if self._plumber is not None:
                 self._plumber.close()
         return self._finish()
 
-    def _page(self, index: int, page: Any, layout: LTPage | None) -> None:
-        text = _text_layer(page)
-        characters = len("".join(text.split()))
-        if characters < self.options.min_text_chars_per_page and _is_scan(page):
-            self._ocr_page(index, page)
-            return
-        self.builder.start_page()
+    def _page(self, index: int, page: Any) -> None:
+        textpage = page.get_textpage()
+        try:
+            text = str(textpage.get_text_range())
+            characters = len("".join(text.split()))
+            if characters < self.options.min_text_chars_per_page and _is_scan(page):
+                self._ocr_page(index, page)
+                return
+            self.builder.start_page()
+            tables = self._tables(index) if has_rules(page) else []
+            lines = _fast_lines(page, textpage, text, tables)
+        finally:
+            textpage.close()
+        if lines is None or _short(lines, characters):
+            lines = self._layout_lines(index, text, characters)
+        if lines is not None:
+            emit(group_lines(with_tables(lines, tables), body_size(lines, tables)), self.builder)
+
+    def _layout_lines(self, index: int, text: str, characters: int) -> list[Line] | None:
+        """pdfminer's lines for the page; None when pdfium's plain text had to stand in for them."""
+        layout = self.layouts.get(index)
         lines = lines_from_layout(layout) if layout is not None else []
-        if sum(len(line.text) for line in lines) < characters / 2:
-            # No layout, or pdfminer cannot decode the fonts (cid codes): pdfium's text stands in.
-            self.plain_pages.append(index + 1)
-            emit(group_lines(lines_from_text(text), 10.0), self.builder)
-            return
-        tables = self._tables(index) if layout is not None and has_rules(layout) else []
-        emit(group_lines(with_tables(lines, tables), body_size(lines, tables)), self.builder)
+        if not _short(lines, characters):
+            return lines
+        # No layout, or pdfminer cannot decode the fonts (cid codes): pdfium's text stands in.
+        self.plain_pages.append(index + 1)
+        emit(group_lines(lines_from_text(text), 10.0), self.builder)
+        return None
 
     def _ocr_page(self, index: int, page: Any) -> None:
         provider, result = self._provider(), None
@@ -214,26 +234,56 @@ def pdf_date(value: str) -> str | None:
         return None
 
 
-def _layouts(path: Path, count: int) -> Iterator[LTPage | None]:
-    """pdfminer's layout of each page; None once pdfminer fails or the time budget is spent."""
-    deadline = time.monotonic() + LAYOUT_BUDGET_SECONDS
-    pages: Iterator[LTPage] | None = extract_pages(path, laparams=LAYOUT, maxpages=count)
-    for _ in range(count):
-        layout = None
-        if pages is not None and time.monotonic() < deadline:
-            try:
-                layout = next(pages, None)
-            except Exception:  # pdfminer raises anything on damaged files; pdfium's text stands in
-                pages = None
-        yield layout
+class Layouts:
+    """pdfminer's layout of the pages that need one, made when asked for, in page order.
+
+    The file is parsed only once a page needs it, and the pages in between are passed over uninterpreted.
+    None once pdfminer has failed or the time budget is spent.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.deadline = time.monotonic() + LAYOUT_BUDGET_SECONDS
+        resources = PDFResourceManager(caching=True)
+        self.device = PDFPageAggregator(resources, laparams=LAYOUT)
+        self.interpreter = PDFPageInterpreter(resources, self.device)
+        self.files = ExitStack()
+        self.pages: Iterator[PDFPage] | None = None
+        self.passed = 0  # pages taken from `pages` so far
+        self.failed = False
+
+    def get(self, index: int) -> LTPage | None:
+        if self.failed or time.monotonic() >= self.deadline:
+            return None
+        try:
+            if self.pages is None:
+                self.pages = PDFPage.get_pages(self.files.enter_context(self.path.open("rb")))
+            page = None
+            while self.passed <= index:
+                page, self.passed = next(self.pages, None), self.passed + 1
+            if page is None:
+                return None
+            self.interpreter.process_page(page)
+            return self.device.get_result()
+        except Exception:  # pdfminer raises anything on damaged files; pdfium's text stands in
+            self.failed = True
+            return None
+
+    def close(self) -> None:
+        self.files.close()
 
 
-def _text_layer(page: Any) -> str:
-    textpage = page.get_textpage()
-    try:
-        return str(textpage.get_text_range())
-    finally:
-        textpage.close()
+def _fast_lines(page: Any, textpage: Any, text: str, tables: list[Table]) -> list[Line] | None:
+    if page.get_rotation() != 0:
+        return None  # pdfminer turns the page upright; pdfium's coordinates stay as drawn
+    # pdfium's coordinates are the file's; pdfminer's and the tables' start at the media box corner.
+    left, bottom, _, _ = page.get_mediabox()
+    return fast_lines(textpage, text, (left, bottom), tables)
+
+
+def _short(lines: list[Line], characters: int) -> bool:
+    """Whether the lines miss over half of the page's text, e.g. in fonts pdfminer cannot decode."""
+    return sum(len(line.text) for line in lines) < characters / 2
 
 
 def _is_scan(page: Any) -> bool:

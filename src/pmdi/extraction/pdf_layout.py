@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from pdfminer.layout import LTChar, LTComponent, LTCurve, LTFigure, LTPage, LTTextBox, LTTextLine
+from pdfminer.layout import LTChar, LTComponent, LTFigure, LTPage, LTTextBox, LTTextLine
 
 from pmdi.extraction.model import BlockKind, TextBuilder
 from pmdi.extraction.ocr import join_lines
@@ -22,7 +22,7 @@ _GLYPHS = "•◦▪▫‣\u2043●○■□►▸✓✔➢➤·"
 _BULLET = re.compile(rf"^[{_GLYPHS}*\-\u2013\u2014]\s+")
 _LONE_BULLET = re.compile(rf"^[{_GLYPHS}]$")
 _NUMBERED = re.compile(r"^(?:\d{1,3}[.)]|[a-z]\)|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+")
-_BOLD = re.compile(r"bold|black|heavy", re.IGNORECASE)
+BOLD = re.compile(r"bold|black|heavy", re.IGNORECASE)
 _CID = re.compile(r"\(cid:\d+\)")
 _LEADING_CID = re.compile(r"^\(cid:\d+\)\s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\xad\u200b-\u200d\u2060\ufeff]")
@@ -60,16 +60,6 @@ class Group:
     lines: list[Line] = field(default_factory=list)
 
 
-def has_rules(layout: LTPage) -> bool:
-    """Whether the page has the three horizontal and three vertical rules a ruled table needs at least.
-
-    Text underlines and background boxes do not count: they would send every page through pdfplumber.
-    """
-    thin = (item for item in _walk(layout, LTCurve) if min(item.width, item.height) < 2)
-    rules = Counter("-" if item.height < 2 else "|" for item in thin)
-    return rules["-"] >= 3 and rules["|"] >= 3
-
-
 def _walk(container: Iterable[LTComponent], kind: type[Item]) -> Iterator[Item]:
     for item in container:
         if isinstance(item, kind):
@@ -87,16 +77,19 @@ def lines_from_layout(layout: LTPage) -> list[Line]:
                 continue
             chars = [char for char in item if isinstance(char, LTChar) and char.get_text().isalnum()]
             sizes = sorted(char.size for char in chars) or [0.0]
-            bold = bool(chars) and all(_BOLD.search(char.fontname) for char in chars)
-            line = Line(text, *item.bbox, size=sizes[len(sizes) // 2], right=box.x1, bold=bold)
-            last = lines[-1] if lines else None
-            # A tab splits "1.2<tab>Background" into two boxes on one baseline; it reads as one line.
-            if last and abs(last.y0 - line.y0) < 1 and 0 <= line.x0 - last.x1 < 6 * max(line.size, 1):
-                line = replace(line, text=f"{last.text} {text}", x0=last.x0, bold=last.bold and bold)
-                line.y1, line.size = max(last.y1, line.y1), max(last.size, line.size)
-                lines.pop()
-            lines.append(line)
+            bold = bool(chars) and all(BOLD.search(char.fontname) for char in chars)
+            append_line(lines, Line(text, *item.bbox, size=sizes[len(sizes) // 2], right=box.x1, bold=bold))
     return lines
+
+
+def append_line(lines: list[Line], line: Line) -> None:
+    last = lines[-1] if lines else None
+    # A tab splits "1.2<tab>Background" into two boxes on one baseline; it reads as one line.
+    if last and abs(last.y0 - line.y0) < 1 and 0 <= line.x0 - last.x1 < 6 * max(line.size, 1):
+        line = replace(line, text=f"{last.text} {line.text}", x0=last.x0, bold=last.bold and line.bold)
+        line.y1, line.size = max(last.y1, line.y1), max(last.size, line.size)
+        lines.pop()
+    lines.append(line)
 
 
 def lines_from_text(text: str) -> list[Line]:
@@ -112,7 +105,7 @@ def lines_from_text(text: str) -> list[Line]:
 def clean(text: str) -> str:
     """One line of PDF text: unknown glyphs dropped (a leading one is a bullet), ligatures split."""
     text = _CID.sub("", _LEADING_CID.sub("• ", text.strip())).translate(_LIGATURES)
-    text = re.sub(r"[\xad\x02]$", "-", text.rstrip())  # pdfium marks a line-end hyphen as \x02
+    text = re.sub(r"[\xad\x02\ufffe]$", "-", text.rstrip())  # pdfium's marks of a line-end hyphen
     return " ".join(_CONTROL.sub("", text).split())
 
 
