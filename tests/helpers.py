@@ -98,11 +98,15 @@ def text_file(words: str = "Meeting notes. Action: Ann to send the budget by Fri
 
 
 PIPELINE_EVENTS = [
-    "document.status",
-    "document.status",
+    "document.status",  # queued
+    "document.status",  # extracting
     "job.progress",
     "job.progress",
-    "document.status",
+    "document.status",  # analyzing
+    "job.progress",
+    "job.progress",
+    "analysis.ready",
+    "document.status",  # analyzed
     "document.processed",
 ]
 

@@ -90,7 +90,7 @@ async def test_two_workers_share_the_queue(tmp_root: Path) -> None:
         app, client, owner = deployment.app, deployment.client, deployment.owner
         await upload_many(deployment.api, owner, deployment.project, 50, 20_000)
         settled = await wait_settled(client, owner, 50, within=120)
-        assert {d["status"] for d in settled} == {"extracted"}
+        assert {d["status"] for d in settled} == {"analyzed"}
         state: AppState = app.state.pmdi
         await assert_exactly_once(state, 50)
         async with state.sessionmaker() as session:
@@ -134,13 +134,13 @@ async def test_killed_workers_lose_nothing_and_duplicate_nothing(tmp_root: Path)
         running, app, client, api = deployment.running, deployment.app, deployment.client, deployment.api
         owner, project = deployment.owner, deployment.project
         hostile = await api.uploaded(owner, project, "hostile.pdf", TRUNCATED_PDF)
-        await upload_many(api, owner, project, 50, 1_500_000)
+        await upload_many(api, owner, project, 50, 400_000)
 
         assert await kill_mid_stage(running, app, kills=10) == 10
         settled = await wait_settled(client, owner, 51, within=180)
 
         statuses = Counter(d["status"] for d in settled)
-        assert statuses == {"extracted": 50, "failed": 1}, statuses
+        assert statuses == {"analyzed": 50, "failed": 1}, statuses
         failed = next(d for d in settled if d["id"] == hostile["id"])
         assert failed["error_reason"]
         await assert_exactly_once(app.state.pmdi, 50)

@@ -16,7 +16,7 @@ from pmdi.events.models import Event
 from pmdi.extraction.stage import EXTRACT
 from pmdi.jobs.errors import PermanentStageError, TransientStageError
 from pmdi.jobs.models import Job, JobState
-from pmdi.jobs.pipeline import Stage, StageInput
+from pmdi.jobs.pipeline import Stage, StageInput, default_pipeline
 from pmdi.jobs.reconciler import reconcile
 from pmdi.jobs.worker import EmbeddedWorker
 from tests.conftest import client_for
@@ -43,8 +43,8 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
         text = await api.uploaded(owner, project, "notes.txt", b"line one\nline two words\n")
         settled = {d["id"]: d for d in await wait_settled(client, owner, 3)}
 
-        assert settled[notes["id"]]["status"] == "extracted"
-        assert settled[text["id"]]["status"] == "extracted"
+        assert settled[notes["id"]]["status"] == "analyzed"
+        assert settled[text["id"]]["status"] == "analyzed"
         assert settled[truncated["id"]]["status"] == "failed"
         assert settled[truncated["id"]]["error_reason"]
 
@@ -59,10 +59,29 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
         job = jobs.json()["items"][0]
         assert (job["state"], job["progress"], job["attempts"]) == ("succeeded", 100, 1)
         detail = (await client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers)).json()
-        [stage] = detail["stages"]
-        assert (stage["stage"], stage["state"], stage["attempts"]) == ("extract", "succeeded", 1)
-        assert (stage["result"]["pages"], stage["result"]["chars"]) == (1, len(body["text"]))
-        assert stage["duration_ms"] >= 0
+        extract, analyze = detail["stages"]
+        assert (extract["stage"], extract["state"], extract["attempts"]) == ("extract", "succeeded", 1)
+        assert (extract["result"]["pages"], extract["result"]["chars"]) == (1, len(body["text"]))
+        assert extract["duration_ms"] >= 0
+        assert (analyze["stage"], analyze["state"], analyze["result"]["action_items"]) == (
+            "analyze",
+            "succeeded",
+            1,
+        )
+
+        analysis = (
+            await client.get(f"/api/v1/documents/{notes['id']}/analysis", headers=owner.headers)
+        ).json()
+        [item] = analysis["action_items"]
+        assert (item["owner"], body["text"][item["evidence"]["start"] : item["evidence"]["end"]]) == (
+            "Ann",
+            item["evidence"]["quote"],
+        )
+        assert "budget" in item["text"]
+        not_analyzed = await client.get(
+            f"/api/v1/documents/{truncated['id']}/analysis", headers=owner.headers
+        )
+        assert not_analyzed.status_code == 409
 
         types = [t for t, _ in await org_events(app.state.pmdi, notes["id"])]
         assert types == PIPELINE_EVENTS
@@ -83,7 +102,7 @@ def flaky_stage(failures: int, permanent: bool = False) -> tuple[Stage, list[int
     async def save(session: Any, document: Any, result: dict[str, Any]) -> dict[str, Any]:
         return result
 
-    return Stage("flaky", DocumentStatus.EXTRACTING, DocumentStatus.EXTRACTED, compute, save), calls
+    return Stage("flaky", DocumentStatus.ANALYZING, DocumentStatus.ANALYZED, compute, save), calls
 
 
 async def run_with(app_state: AppState, stages: list[Stage]) -> EmbeddedWorker:
@@ -105,7 +124,7 @@ async def test_transient_errors_are_retried_with_backoff(backend: str, tmp_root:
             [done] = await wait_settled(client, owner, 1)
         finally:
             await worker.stop()
-        assert done["status"] == "extracted"
+        assert done["status"] == "analyzed"
         assert len(calls) == 3
         job = (
             await client.get("/api/v1/jobs", params={"document_id": document["id"]}, headers=owner.headers)
@@ -203,12 +222,12 @@ async def test_reconciler_recovers_dead_workers_and_orphans(backend: str, tmp_ro
             )
             await session.commit()
         assert await reconcile(state) == 2
-        worker = await run_with(state, [EXTRACT])
+        worker = await run_with(state, default_pipeline())
         try:
             settled = await wait_settled(client, owner, 2)
         finally:
             await worker.stop()
-        assert {d["status"] for d in settled} == {"extracted"}
+        assert {d["status"] for d in settled} == {"analyzed"}
 
 
 async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> None:
@@ -221,7 +240,7 @@ async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> N
         await api.uploaded(owner, project, "b.txt", text_file())
         await wait_settled(client, owner, 2)
         again = await client.post(f"/api/v1/documents/{first['id']}/reprocess", headers=owner.headers)
-        assert again.json()["status"] in {"queued", "extracting", "extracted"}
+        assert again.json()["status"] in {"queued", "extracting", "extracted", "analyzing", "analyzed"}
         await wait_settled(client, owner, 2)
         whole = await client.post(f"/api/v1/projects/{project}/reprocess", headers=owner.headers)
         assert whole.json()["queued"] + whole.json()["skipped_active"] == 2
@@ -244,7 +263,7 @@ async def test_fair_between_organisations(backend: str, tmp_root: Path) -> None:
         for batch in range(25):
             files = [(f"{batch}-{i}.txt", text_file(f"{batch}-{i}")) for i in range(20)]
             assert (await api.upload(big, big_project, *files)).status_code == 201
-        worker = await run_with(app.state.pmdi, [EXTRACT])
+        worker = await run_with(app.state.pmdi, default_pipeline())
         try:
             await asyncio.sleep(0.5)
             mine = await api.uploaded(small, small_project, "mine.txt", text_file())

@@ -121,7 +121,7 @@ def test_register_login_project_upload_list_download(
     assert uploaded.status_code == 201, uploaded.text
     listed = httpx.get(f"{api}/documents", headers=headers).json()["items"]
     assert [d["filename"] for d in listed] == [pdf.name]
-    assert listed[0]["status"] in {"queued", "extracting", "extracted"}
+    assert listed[0]["status"] in {"queued", "extracting", "extracted", "analyzing", "analyzed"}
     download = httpx.get(f"{api}/documents/{listed[0]['id']}/content", headers=headers)
     assert download.content == pdf.read_bytes()
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from pmdi import __version__
+from pmdi.analysis.router import router as analysis_router
 from pmdi.api_keys.router import router as api_keys_router
 from pmdi.audit.router import router as audit_router
 from pmdi.auth.router import router as auth_router
@@ -49,6 +50,7 @@ def api_router() -> APIRouter:
         api_keys_router,
         projects_router,
         documents_router,
+        analysis_router,
         jobs_router,
         events_router,
         audit_router,

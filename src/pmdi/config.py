@@ -81,6 +81,11 @@ class ExtractionSettings(BaseModel):
     ocr_dpi: int = 300
 
 
+class AnalysisSettings(BaseModel):
+    # "rules" is the offline default; LLM providers register further names.
+    analyzer: str = "rules"
+
+
 class RealtimeSettings(BaseModel):
     backend: Literal["memory", "redis"] = "memory"
     heartbeat_seconds: float = 15.0
@@ -102,6 +107,7 @@ class Settings(BaseSettings):
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     redis_url: str = "redis://127.0.0.1:6379/0"
 

@@ -100,6 +100,33 @@ def extract(
 
 
 @app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
+    output_format: Annotated[str, typer.Option("--format", help="Only json is supported.")] = "json",
+) -> None:
+    """Extract and analyse files locally; print the analysis contract as a JSON array."""
+    from pmdi.analysis.cli import analyze_paths, render
+
+    if output_format != "json":
+        raise typer.BadParameter("Only --format json is supported.", param_hint="--format")
+    results = analyze_paths(files, Settings())
+    typer.echo(render(results))
+    raise typer.Exit(1 if any("error" in item for item in results) else 0)
+
+
+@app.command("eval")
+def evaluate(
+    gold_dir: Annotated[Path, typer.Argument(help="Folder searched recursively for NAME.gold.json labels.")],
+    verbose: Annotated[bool, typer.Option("--verbose", help="Also list each document's misses.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Score the analyzer against labelled documents: precision / recall / F1 and field accuracies."""
+    from pmdi.evaluation.cli import eval_command
+
+    raise typer.Exit(eval_command(gold_dir, verbose, as_json))
+
+
+@app.command()
 def migrate(revision: str = "head") -> None:
     """Upgrade the database schema (to the latest revision by default)."""
 

@@ -1,5 +1,6 @@
 """Imports every model so that `Base.metadata` is complete for migrations and checks."""
 
+from pmdi.analysis.models import DocumentAnalysis
 from pmdi.api_keys.models import ApiKey
 from pmdi.audit.models import AuditEvent
 from pmdi.auth.models import AuthSession, User
@@ -16,6 +17,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Document",
+    "DocumentAnalysis",
     "DocumentContent",
     "Event",
     "Invitation",

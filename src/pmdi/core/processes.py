@@ -44,7 +44,13 @@ def _child(connection: Connection, fn: Callable[..., Any], args: tuple[Any, ...]
         connection.close()
 
 
-PRELOAD = ("pmdi.extraction.stage", "pmdi.extraction.builtin")
+# The offline analyzer (rules, nupunkt) is the default, so it is preloaded too.
+PRELOAD = (
+    "pmdi.extraction.stage",
+    "pmdi.extraction.builtin",
+    "pmdi.analysis.stage",
+    "pmdi.analysis.rules.analyzer",
+)
 
 
 class Sandbox:

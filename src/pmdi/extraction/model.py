@@ -78,6 +78,19 @@ class ExtractedDocument:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExtractedDocument:
+        """The inverse of `to_dict`, for content stored by the extract stage."""
+        meta = dict(data["metadata"])
+        meta["attachments"] = [Attachment(**item) for item in meta.get("attachments", [])]
+        blocks = [Block(**{**block, "kind": BlockKind(block["kind"])}) for block in data["blocks"]]
+        return cls(
+            text=data["text"],
+            pages=[Page(**page) for page in data["pages"]],
+            blocks=blocks,
+            metadata=Metadata(**meta),
+        )
+
 
 class TextBuilder:
     """Appends blocks to the canonical text, recording exact offsets and page boundaries.

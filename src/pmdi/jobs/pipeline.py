@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.documents.models import Document, DocumentStatus
+from pmdi.events.schemas import EventType
 
 if TYPE_CHECKING:
     from pmdi.core.state import AppState
@@ -69,9 +70,12 @@ class Stage:
     done_status: DocumentStatus
     compute: Compute
     save: Save
+    # Published (after commit, like every event) when the stage's result is saved, with its summary.
+    done_event: EventType | None = None
 
 
 def default_pipeline() -> list[Stage]:
+    from pmdi.analysis.stage import ANALYZE
     from pmdi.extraction.stage import EXTRACT
 
-    return [EXTRACT]
+    return [EXTRACT, ANALYZE]

@@ -131,6 +131,9 @@ class JobRunner:
             document.status = stage.done_status
             current.progress = self._percent(index + 1)
             await self._progress_event(session, current, stage.name, current.progress)
+            if stage.done_event is not None:
+                payload = {"document_id": str(document.id), "job_id": str(job.id), **summary}
+                await emit(session, self.state.events, document.organization_id, stage.done_event, payload)
 
     async def _succeed(self, job: Job) -> None:
         async with self._fenced(job) as (session, current, document):

@@ -1,0 +1,193 @@
+"""Milestones: rows of milestone/schedule tables, dated items under a "Milestones"/"Key dates" heading, and
+dated events in prose ("go-live on 15 April", "Milestone: UAT complete by 30 May", "Phase 1 ends 3/4")."""
+
+from __future__ import annotations
+
+import re
+
+from pmdi.analysis.rules.columns import TableColumns
+from pmdi.analysis.rules.dates import DateContext, FoundDate, find_dates
+from pmdi.analysis.rules.evidence import EvidenceMaker
+from pmdi.analysis.rules.structure import Section, Structure, Unit
+from pmdi.analysis.schemas import Milestone
+
+_PREFIX = re.compile(
+    r"^\**(?:milestones?|key date|deadline|target date)\**\s*[:\-\u2013\u2014]+\s*(?P<t>\S.*)$", re.I
+)
+_EVENT = re.compile(
+    r"\b(?:go(?:es|ing)?[- ]?live|went live|launch(?:es|ed)?|cut-?over|code freeze|feature freeze|uat|"
+    r"kick-?off|sign[- ]off|"
+    r"handover|hand-off|delivery|release(?:d|s)?|rollout|roll-out|milestone|completion|"
+    r"phase \d+ (?:ends|starts|complete)|sprint \d+ (?:ends|review)|beta|GA|general availability|pilot|"
+    r"migration|decommission\w*|audit|upgrade|deployment|release train|training|workshop|"
+    r"go[- ]no[- ]go|demo day|launch date|target date)\b",
+    re.I,
+)
+_SCHEDULED = re.compile(
+    r"\b(?:scheduled|planned|targeted|slated|set for|expected|due|moved|pushed|slipped|is on|will be on|"
+    r"takes place|happens)\b",
+    re.I,
+)
+_PAST_REPORT = re.compile(r"\b(?:was|were) (?:released|launched|completed)\b", re.I)
+_MAX_NAME_CHARS = 120
+_NEW_DATE = re.compile(r"\b(?:to|until|now|revised|new date|re-?planned for|forecast)\W*$", re.I)
+_DATE_LEAD = re.compile(
+    r"\s*(?:on|by|for|at|is|to|:|-|\u2013|\u2014|due|scheduled for|planned for|target(?:ed)? for|"
+    r"(?:moves?|moved|moving|slips?|slipped|shifts?|shifted)? ?from)\s*$",
+    re.I,
+)
+
+
+def _name_without_date(text: str, date: FoundDate) -> str:
+    head = _DATE_LEAD.sub("", text[: date.start])
+    tail = text[date.end :].strip(" .,;:)-\u2013\u2014")
+    name = head if len(head) >= 4 or not tail else f"{head} {tail}".strip()
+    name = re.sub(r"^[\s*\u2022\-\u2013(]+|[\s*,;:(\-\u2013]+$", "", name)
+    return name[:_MAX_NAME_CHARS]
+
+
+class MilestoneFinder:
+    def __init__(self, structure: Structure, ctx: DateContext, evidence: EvidenceMaker) -> None:
+        self.structure, self.ctx, self.evidence = structure, ctx, evidence
+
+    def run(self) -> list[Milestone]:
+        milestones: list[Milestone] = []
+        tables: set[int] = set()
+        for unit in self.structure.units:
+            if unit.quoted:
+                continue
+            if unit.kind == "row":
+                if id(unit.block) not in tables:
+                    tables.add(id(unit.block))
+                    milestones.extend(self._table(unit))
+                continue
+            milestones.extend(self._unit(unit))
+        return _dedupe(milestones)
+
+    def _table(self, first: Unit) -> list[Milestone]:
+        columns = TableColumns.of(first.header)
+        name_index = columns.col("milestone")
+        date_index = columns.col("date")
+        if date_index is None:
+            return []
+        if name_index is None:
+            if first.section is not Section.MILESTONES:
+                return []
+            name_index = next((i for i in range(len(first.header)) if i != date_index), None)
+        rows = [u for u in self.structure.units if u.block is first.block and u.kind == "row"]
+        found = []
+        for row in rows:
+            name = columns.get(row.row, name_index)
+            dates = find_dates(columns.get(row.row, date_index), self.ctx, loose=True)
+            if name:
+                found.append(self._make(row, name, dates[0] if dates else None, 0.85))
+        return found
+
+    def _unit(self, unit: Unit) -> list[Milestone]:
+        text = unit.text
+        skipped = (Section.ACTIONS, Section.ATTENDEES, Section.RISKS, Section.DONE)
+        if len(text) > 400 or text.endswith("?") or unit.section in skipped:
+            return []  # a risk's or a task's date is not a milestone's
+        dates = find_dates(text, self.ctx, loose=unit.section is Section.MILESTONES)
+        if not dates:
+            return []
+        date = _current(text, dates)
+        prefixed = _PREFIX.match(text)
+        if prefixed:
+            name = _name_without_date(prefixed["t"], _shift(date, prefixed.start("t")))
+            return [self._make(unit, name, date, 0.8)]
+        if unit.section is Section.MILESTONES and unit.kind != "heading":
+            return [self._make(unit, _name_without_date(text, dates[0]), date, 0.75)]
+        return self._prose(unit)
+
+    def _prose(self, unit: Unit) -> list[Milestone]:
+        """Dated events in clauses: "UAT start moves from 26 Aug to 16 Sep; go-live moves ... to 14 Oct"."""
+        found = []
+        for start, end in _clauses(unit.text):
+            clause = unit.text[start:end]
+            event = _EVENT.search(clause)
+            dates = [d for d in find_dates(clause, self.ctx) if not d.relative]
+            if event is None or not dates or _PAST_REPORT.search(clause) or _CONDITION.match(clause):
+                continue  # "released tomorrow" in chat, "was launched on" in a report: no milestone
+            date = _current(clause, dates)
+            milestone = self._make(unit, _event_name(clause, event), date, 0.5)
+            milestone.evidence = self.evidence.make(unit.start + start, unit.start + end)
+            found.append(milestone)
+        return found
+
+    def _make(self, unit: Unit, name: str, date: FoundDate | None, confidence: float) -> Milestone:
+        return Milestone(
+            name=name or unit.text[:_MAX_NAME_CHARS],
+            date=date.date if date else None,
+            evidence=self.evidence.make(unit.start, unit.end),
+            confidence=confidence,
+        )
+
+
+_CONDITION = re.compile(r"^\W*(?:if|unless|in case|should)\b", re.I)
+_CLAUSE_END = re.compile(r";\s+|[.!?]\s+(?=[A-Z])|\s+[\u2013\u2014]\s+")
+_NAME_STOP_WORDS = """
+    the a an of to for on by at in is are was were will be been we we'll our their its it this that if and or
+    but until before after from with miss missed moves moved remains remain stays planned scheduled set due
+    agreed target targeted
+"""
+_NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _CLAUSE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _event_name(clause: str, event: re.Match[str]) -> str:
+    """The event's noun phrase: "the February release train (Feb 12)" -> "February release train"."""
+    before = re.findall(r"[\w'-]+", clause[: event.start()])
+    lead: list[str] = []
+    for word in reversed(before[-3:]):
+        if word.lower() in _NAME_STOP or re.fullmatch(r"\d+", word):
+            break
+        lead.insert(0, word)
+    after = re.findall(r"[\w'-]+", clause[event.end() :])[:4]
+    tail: list[str] = []
+    for word in after:
+        if word.lower() in {"of", "for"} and not tail:
+            tail.append(word)
+            continue
+        if word.lower() in _NAME_STOP or re.fullmatch(r"\d+", word) or len(tail) >= 3:
+            break
+        tail.append(word)
+    if tail and tail[-1].lower() in {"of", "for"}:
+        tail.pop()
+    name = " ".join([*lead, event.group(0), *tail])
+    return name[:1].upper() + name[1:]
+
+
+def _current(text: str, dates: list[FoundDate]) -> FoundDate:
+    """Of "moves from 2 June to 16 June" the date now planned is the one after "to"."""
+    for found in dates[1:]:
+        if _NEW_DATE.search(text[max(0, found.start - 25) : found.start]):
+            return found
+    return dates[0]
+
+
+def _shift(date: FoundDate, offset: int) -> FoundDate:
+    return FoundDate(date.start - offset, date.end - offset, date.date, date.relative)
+
+
+def _dedupe(milestones: list[Milestone]) -> list[Milestone]:
+    seen: set[tuple[str, object]] = set()
+    kept = []
+    for milestone in milestones:
+        key = (" ".join(milestone.name.lower().split()), milestone.date)
+        if key not in seen:
+            seen.add(key)
+            kept.append(milestone)
+    return kept
+
+
+def find_milestones(structure: Structure, ctx: DateContext, evidence: EvidenceMaker) -> list[Milestone]:
+    return MilestoneFinder(structure, ctx, evidence).run()

@@ -1,0 +1,1 @@
+"""Scoring the analyzer against hand-labelled documents (`pmdi eval GOLD_DIR`)."""

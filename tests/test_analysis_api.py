@@ -1,0 +1,91 @@
+"""The analysis through its public surfaces: `pmdi analyze`, the analyze stage and its API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from pmdi.analysis.models import DocumentAnalysis
+from tests.conftest import client_for
+from tests.helpers import Api
+from tests.jobs_support import fresh_app, wait_settled
+
+PMDI = str(Path(sys.executable).parent / "pmdi")
+NOTES = """# Steering committee, 3 March 2025
+
+Attendees: Karen Brooks (KB), Tom Miller
+
+## Decisions
+- Decision: the launch moves to 14 April 2025.
+
+## Action items
+- KB to send the revised budget to finance by 7 March 2025.
+- Tom Miller sent the vendor contract last week.
+"""
+
+
+def run_analyze(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PMDI_DATA_DIR": str(data_dir)}
+    return subprocess.run([PMDI, "analyze", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_pmdi_analyze_prints_the_contract(tmp_path: Path) -> None:
+    notes = tmp_path / "steering.md"
+    notes.write_text(NOTES)
+    result = run_analyze(str(notes), "--format", "json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [analysis] = json.loads(result.stdout)
+    assert analysis["file"] == str(notes)
+    assert analysis["document_type"] == "meeting_notes"
+    assert analysis["document_date"] == "2025-03-03"
+    [action] = analysis["action_items"]
+    assert (action["owner"], action["due_date"], action["status"]) == ("Karen Brooks", "2025-03-07", "open")
+    evidence = action["evidence"]
+    assert (evidence["page"], "revised budget" in evidence["quote"]) == (1, True)
+    assert any("launch" in decision["text"].lower() for decision in analysis["decisions"])
+    for key in ("summary", "summary_points", "risks", "milestones", "people"):
+        assert key in analysis
+
+
+def test_pmdi_analyze_reports_bad_files_and_exits_1(tmp_path: Path) -> None:
+    good, bad = tmp_path / "a.md", tmp_path / "b.pdf"
+    good.write_text(NOTES)
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ntruncated")
+    result = run_analyze(str(good), str(bad), data_dir=tmp_path)
+    assert result.returncode == 1
+    first, second = json.loads(result.stdout)
+    assert first["action_items"]
+    assert "error" not in first
+    assert second["file"] == str(bad)
+    assert second["error"]["code"]
+    assert second["error"]["detail"]
+
+
+async def test_reanalysis_replaces_the_stored_analysis(tmp_root: Path) -> None:
+    async with fresh_app("sqlite", tmp_root, embedded=True) as (app, _), client_for(app) as client:
+        api = Api(client)
+        owner, stranger = await api.user(), await api.user("stranger")
+        await api.org(owner)
+        await api.org(stranger)
+        project = await api.project(owner)
+        document = await api.uploaded(owner, project, "steering.md", NOTES.encode())
+        await wait_settled(client, owner, 1)
+        url = f"/api/v1/documents/{document['id']}/analysis"
+        first = (await client.get(url, headers=owner.headers)).json()
+        assert (first["document_type"], len(first["action_items"])) == ("meeting_notes", 1)
+
+        again = await client.post(f"/api/v1/documents/{document['id']}/reprocess", headers=owner.headers)
+        assert again.is_success
+        await wait_settled(client, owner, 1)
+        second = (await client.get(url, headers=owner.headers)).json()
+        assert second["action_items"] == first["action_items"]
+        assert second["analyzed_at"] > first["analyzed_at"]
+        async with app.state.pmdi.sessionmaker() as session:
+            rows = await session.scalar(select(func.count()).select_from(DocumentAnalysis))
+        assert rows == 1
+        assert (await client.get(url, headers=stranger.headers)).status_code == 404
