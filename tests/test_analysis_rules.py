@@ -263,3 +263,34 @@ def test_every_evidence_quote_is_the_text_at_its_offsets_on_the_real_corpus() ->
             assert document.text[evidence.start : evidence.end] == evidence.quote, path
             assert 1 <= evidence.page <= len(document.pages)
             assert 0.0 <= item.confidence <= 1.0
+
+
+def test_prose_requests_numbered_tasks_and_standing_duties(tmp_path: Path) -> None:
+    notes = (
+        "# Ops sync notes, 2 June 2025\n\n"
+        "Ann will send the budget by Friday.\n\n"
+        "## Action items\n"
+        "- Lena Vogel to send the revised plan for workstream 1 by 6 June\n"
+        "- Lena Vogel to send the revised plan for workstream 2 by 6 June\n"
+        "- Hire a contract copywriter - owner: Beth Nguyen, high priority\n"
+        "- Everyone to update their tickets daily\n"
+    )
+    found = {
+        item.text: (item.owner, item.due_date, item.priority)
+        for item in analyze(tmp_path, "sync.md", notes).action_items
+    }
+    assert found == {
+        "Send the budget": ("Ann", dt.date(2025, 6, 6), None),
+        "Send the revised plan for workstream 1": ("Lena Vogel", dt.date(2025, 6, 6), None),
+        "Send the revised plan for workstream 2": ("Lena Vogel", dt.date(2025, 6, 6), None),
+        "Hire a contract copywriter": ("Beth Nguyen", None, "high"),
+    }
+    email = (
+        "From: Daniel Kim <daniel.kim@example.com>\nTo: Rachel Green <rachel.green@example.com>\n"
+        "Subject: Move\nDate: Tue, 14 Oct 2025 09:12:00 +0000\n\n"
+        "Hi Rachel,\n\nCould you please confirm the rack layout with facilities by 20 October?\n"
+    )
+    asked = analyze(tmp_path, "move.eml", email)
+    assert actions(asked) == {
+        "Confirm the rack layout with facilities": ("Rachel Green", dt.date(2025, 10, 20))
+    }

@@ -153,6 +153,15 @@ def test_markdown_inline_markup_is_stripped(tmp_path: Path) -> None:
     assert "See https://example.com/x and *literal stars*." in doc.text
 
 
+def test_markdown_field_lines_and_hard_breaks_stay_lines(tmp_path: Path) -> None:
+    fields = "**Project manager:** Sofia Romero\n**Overall status:** Amber\n\nfirst  \nsecond\nwrapped\n"
+    doc = extract(write(tmp_path, "status.md", fields), MARKDOWN)
+    assert [block.text for block in doc.blocks] == [
+        "Project manager: Sofia Romero\nOverall status: Amber",
+        "first\nsecond wrapped",
+    ]
+
+
 @pytest.mark.parametrize(
     ("markup", "expected"),
     [

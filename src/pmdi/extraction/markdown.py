@@ -126,6 +126,7 @@ class _MarkdownParser:
         self.labels, self.warnings = labels, warnings
         self.chunks: list[Chunk] = []
         self.lines: list[str] = []
+        self.hard_break = False
         self.item: tuple[int, dict[str, bool]] | None = None
         self.levels = IndentLevels()
 
@@ -172,14 +173,20 @@ class _MarkdownParser:
         else:
             if not self.lines and indent_width(line) == 0:
                 self.levels.reset()
-            self.lines.append(line.strip())
+            if self.lines and (self.hard_break or _FIELD_LINE.match(line.strip())):
+                self.lines.append(_LINE_BREAK)
+            self.lines.append(line.strip().removesuffix("\\"))
+        self.hard_break = line.endswith(("  ", "\\"))
 
     def _heading(self, level: int, text: str) -> None:
         self.levels.reset()
         self.chunks.append(Chunk(BlockKind.HEADING, inline(text, self.labels), level=level))
 
     def _flush(self) -> None:
-        text = inline(" ".join(part for part in self.lines if part), self.labels)
+        # Hard breaks and "Field: value" lines stay separate lines: notes write one field per line and
+        # "Project manager: Sofia Romero" must not run into "Overall status: Amber".
+        lines = " ".join(part for part in self.lines if part).split(_LINE_BREAK)
+        text = "\n".join(part for part in (inline(line, self.labels) for line in lines) if part)
         if self.item is not None:
             level, meta = self.item
             self.chunks.append(Chunk(BlockKind.LIST_ITEM, text, level=level, meta=meta))
@@ -240,6 +247,10 @@ def _html_block_end(lines: list[str], index: int, tag: str | None) -> int:
         if depth <= 0:
             return i + 1
     return next((i for i in range(index + 1, len(lines)) if not lines[i].strip()), len(lines))
+
+
+_LINE_BREAK = "\x02"  # a control character cannot occur in decoded text, which drops them
+_FIELD_LINE = re.compile(r"^(?:\*\*|__)?[A-Z][\w&/() -]{0,40}(?::(?:\*\*|__)|(?:\*\*|__):|:)(?:\s|$)")
 
 
 def inline(text: str, labels: set[str] | frozenset[str] = frozenset()) -> str:

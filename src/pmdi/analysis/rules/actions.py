@@ -51,6 +51,11 @@ _DEFERRAL = re.compile(
 )
 _NONE_FIRST = re.compile(r"^(?:none|n/a|nothing)\s*[.;:]\s*", re.I)
 _FOLLOWING = re.compile(r"\s*\b(?:the )?following\b.*$", re.I)
+_RECURRING = re.compile(
+    r"\b(?:daily|weekly|monthly|every (?:day|week|sprint|month|meeting)|each (?:day|week|sprint|month)|"
+    r"on an ongoing basis|as usual)\b",
+    re.I,
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     [
@@ -185,6 +190,8 @@ class ActionFinder:
             and unit.block.kind is BlockKind.LIST_ITEM
         ):
             return []  # a note under the action above it
+        if task.due is None and _RECURRING.search(text):
+            return []  # "Everyone to update their tickets daily" is a standing duty, not a task
         owner_first = bool(task.owner_written) and text.startswith(task.owner_written or "")
         if owner_first and _PAST.match(text[len(task.owner_written or "") :]):
             return []  # "Tom updated the plan": reported work
@@ -245,7 +252,9 @@ class ActionFinder:
                 continue
             item = self._item(entry)
             key = _content(item.text)
-            duplicate = next((i for i, seen in enumerate(words) if _similar(key, seen)), None)
+            duplicate = next(
+                (i for i, seen in enumerate(words) if _same_task(item, key, items[i], seen)), None
+            )
             if duplicate is None:
                 items.append(item)
                 words.append(key)
@@ -269,6 +278,15 @@ class ActionFinder:
 
 def _content(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
+
+
+def _same_task(item: ActionItem, key: frozenset[str], seen: ActionItem, seen_key: frozenset[str]) -> bool:
+    """The same task mentioned twice; "plan for workstream 1" and "... 2", or two owners, are two tasks."""
+    if item.owner and seen.owner and item.owner != seen.owner:
+        return False
+    if {w for w in key if w.isdigit()} != {w for w in seen_key if w.isdigit()}:
+        return False
+    return _similar(key, seen_key)
 
 
 def _similar(left: frozenset[str], right: frozenset[str]) -> bool:

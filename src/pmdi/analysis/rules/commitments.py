@@ -43,7 +43,7 @@ _REQUEST_VERBS_WORDS = """
 """
 _REQUEST_VERBS = frozenset(_REQUEST_VERBS_WORDS.split())
 _HYPOTHETICAL = re.compile(
-    r"^(?:if|unless|should we|in case|whether|maybe|perhaps|possibly|ideally|would|could|might)\b|"
+    r"^(?:if|unless|should we|in case|whether|maybe|perhaps|possibly|ideally|would|could|might)\b(?! you\b)|"
     r"\b(?:if|unless|in case) (?:we|they|you|the|it)\b.*\b(?:could|would|might)\b",
     re.I,
 )

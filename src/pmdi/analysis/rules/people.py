@@ -16,7 +16,7 @@ _WORD = (  # one word of a name: "Karen", "O'Gorman", "McGuire", "Jean-Francois"
     rf"Mc[A-Z][{_LOWER}]+|O['\u2019][A-Z][{_LOWER}]+)"
 )
 _PARTICLE = r"(?:de|van|von|der|da|di|la|le|del|dos|du|ter|bin|al)"
-NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{0,3}}"
+NAME = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"  # never across a line break
 HANDLE = r"@[A-Za-z0-9][\w.-]*[A-Za-z0-9_]"
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 INITIALS = r"[A-Z]{2,3}"

@@ -89,6 +89,7 @@ _INLINE_LABEL = re.compile(
     r"attendees|participants|present|key dates|open questions|to-?do)))"
     r"(?:(?P<colon>\s*:-?\s+)(?=[A-Za-z@\[\d])|\s*(?:-|\u2013)?\s+(?=[A-Z@\[\d]))"
 )
+_FIELD_LINE = re.compile(r"\n(?=[A-Z][\w&/() -]{0,40}:\s)")
 _FIELD_SPLIT = re.compile(
     r"(?<=\S)\s+(?=(?:(?i:date|time|location|attendees|present|participants|apologies|absent|chair|"
     r"facilitator|note[- ]?taker|scribe|agenda|legend|prepared by|author)|Action items?|Actions?|Decisions?|"
@@ -148,13 +149,17 @@ class Structure:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence offsets within `text`, trimmed; "Label: value" fields run together by plain text split too."""
+    """Sentence offsets within `text`, trimmed; "Label: value" fields run together by plain text split too,
+    and a line that opens with any "Label:" starts a new unit ("Council: A, B\nMissing attendees: C")."""
     spans: list[tuple[int, int]] = []
-    for start, end in nupunkt.sent_spans(text):
-        piece = text[start:end]
-        cuts = [start] + [start + m.end() for m in _FIELD_SPLIT.finditer(piece)] + [end]
-        for a, b in itertools.pairwise(cuts):
-            spans.extend(_trim(text, a, b))
+    lines = [0] + [m.start() + 1 for m in _FIELD_LINE.finditer(text)] + [len(text)]
+    for line_start, line_end in itertools.pairwise(lines):
+        segment = text[line_start:line_end]
+        for start, end in nupunkt.sent_spans(segment):
+            piece = segment[start:end]
+            cuts = [start] + [start + m.end() for m in _FIELD_SPLIT.finditer(piece)] + [end]
+            for a, b in itertools.pairwise(cuts):
+                spans.extend(_trim(text, line_start + a, line_start + b))
     return spans
 
 

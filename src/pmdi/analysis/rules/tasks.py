@@ -56,7 +56,11 @@ _STATUS_TAIL = re.compile(
     r"[\s.\-\u2013]*(?:\b(?:IN PROCESS|IN PROGRESS|PENDING|pending|BLOCKED(?: ON \w+)?|WIP|TODO|OPEN)\b"
     r"[\s.\-\u2013]*)+$"
 )
-_PRIORITY_TAG = re.compile(r"\s*[(\[]\s*(?:urgent|asap|high|medium|low|critical|p[0-4])\s*[)\]]", re.I)
+_PRIORITY_TAG = re.compile(
+    r"\s*[(\[]\s*(?:urgent|asap|high|medium|low|critical|p[0-4])\s*[)\]]|"
+    r"[\s,;\u2013\u2014-]*\b(?:(?:high|medium|low|top)[- ]priority|priority:?\s*(?:high|medium|low))\b",
+    re.I,
+)
 _DUE_PHRASE = re.compile(
     r"\s*[(\[]?\s*(?:(?:due|deadline|target|eta|by|before|until|no later than|on)\s*:?\s*)?$", re.I
 )
@@ -147,12 +151,14 @@ def remove_span(text: str, start: int, end: int) -> str:
     return f"{head} {tail}".strip() if tail.strip() else head
 
 
-def _owner(written: str, people: People) -> tuple[str | None, bool]:
-    """The resolved owner and whether the words were an owner at all ("Epic: OCM" names nobody)."""
+def _owner(written: str, people: People, *, committed: bool = False) -> tuple[str | None, bool]:
+    """The resolved owner and whether the words were an owner at all ("Epic: OCM" names nobody).
+    `committed`: the words are followed by "to"/"will" and a task, so they name a person even when the
+    attendee list does not ("Lena Vogel to send the plan")."""
     if _PLACEHOLDER_OWNER.match(written.strip(" []")) or is_group(written):
         return None, True
     first = first_owner(written)
-    if " " in first and not people.known(first) and len(people.names) >= 3:
+    if " " in first and not people.known(first) and len(people.names) >= 3 and not committed:
         return None, False  # "Feature Audit: List options" is a topic label, not an unknown person
     resolved = people.resolve(first)
     return resolved, resolved is not None
@@ -181,7 +187,7 @@ def parse_task(text: str, people: People, ctx: DateContext) -> Task:
     written, rest = split_owner(text)
     owner: str | None = None
     if written:
-        owner, is_owner = _owner(written, people)
+        owner, is_owner = _owner(written, people, committed=_PREFIX_MODAL.match(text) is not None)
         if not is_owner:
             written, rest = None, text  # keep the words of "Epic: OCM - ..."
     if written is None:
