@@ -26,6 +26,9 @@ _PREFIX_SEPARATED = re.compile(  # "KB: ...", "KB - ...", "Arno → ..."; "@dev-
     rf"^\[?(?P<o>{_WHO_LIST})\]?\??(?:\s*[:|]|\s*(?:\u2013|\u2014|\u2192|->|=>)|\s+-)\s*(?P<t>\S.*)$"
 )
 _PREFIX_MODAL = re.compile(rf"^(?P<o>{_WHO_LIST})\s+(?P<m>{MODAL})\s+(?P<t>\S.*)$")
+_ROLE_NAMED = re.compile(  # "Test lead (Oscar Lind) to re-baseline ...": the person, not the role
+    rf"^[A-Z][\w -]{{1,30}}?\s*\((?P<o>{NAME})\)\s+(?P<m>{MODAL})\s+(?P<t>\S.*)$"
+)
 _HANDLE_FIRST = re.compile(rf"^(?P<o>{HANDLE})\s+(?P<t>[a-z]\S*.*)$")
 _NAME_FIRST = re.compile(rf"^(?P<o>{NAME}|[a-z]+)\s+(?P<t>[a-z][a-z-]+\b.*)$")  # "Brendan write a doc"
 _BRACKETED = re.compile(r"^\[(?P<o>[^\]]{1,40})\]\s*[-\u2013:]?\s*(?P<t>\S.*)$")
@@ -113,7 +116,7 @@ def priority_of(text: str) -> Level | None:
 
 def split_owner(text: str) -> tuple[str | None, str]:
     """The owner as written ("KB", "@ana", "Maria Lopez") and the rest of the line."""
-    for pattern in (_PREFIX_MODAL, _PREFIX_SEPARATED, _BRACKETED, _HANDLE_FIRST):
+    for pattern in (_ROLE_NAMED, _PREFIX_MODAL, _PREFIX_SEPARATED, _BRACKETED, _HANDLE_FIRST):
         match = pattern.match(text)
         if match:
             return match["o"], match["t"]
@@ -187,7 +190,8 @@ def parse_task(text: str, people: People, ctx: DateContext) -> Task:
     written, rest = split_owner(text)
     owner: str | None = None
     if written:
-        owner, is_owner = _owner(written, people, committed=_PREFIX_MODAL.match(text) is not None)
+        committed = _PREFIX_MODAL.match(text) is not None or _ROLE_NAMED.match(text) is not None
+        owner, is_owner = _owner(written, people, committed=committed)
         if not is_owner:
             written, rest = None, text  # keep the words of "Epic: OCM - ..."
     if written is None:
