@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from pmdi.analysis.base import get_analyzer
 from pmdi.config import Settings
-from pmdi.core.errors import PmdiError
-from pmdi.core.processes import Sandbox
-from pmdi.documents.sniff import sniff
 from pmdi.extraction.base import ExtractOptions, extract
-from pmdi.extraction.cli import error_code, expand
+from pmdi.extraction.cli import run_paths
 from pmdi.extraction.language import detect_language
-from pmdi.extraction.stage import options_from
-from pmdi.jobs.errors import StageError
 
 
 def analyze_file(path: str, media_type: str, options: ExtractOptions, analyzer: str) -> dict[str, Any]:
@@ -27,25 +21,9 @@ def analyze_file(path: str, media_type: str, options: ExtractOptions, analyzer: 
     return result.model_dump(mode="json")
 
 
-def analyze_one(path: Path, settings: Settings, sandbox: Sandbox) -> dict[str, Any]:
-    try:
-        if path.stat().st_size == 0:
-            return {"file": str(path), "error": {"code": "empty", "detail": "The file is empty."}}
-        media_type = sniff(path, path.name)
-        options = options_from(settings.extraction, path.name)
-        args = (str(path.resolve()), media_type, options, settings.analysis.analyzer)
-        result = sandbox.run_blocking(analyze_file, args)
-    except (PmdiError, StageError, OSError) as exc:
-        detail = exc.detail if isinstance(exc, PmdiError) else str(exc)
-        return {"file": str(path), "error": {"code": error_code(exc), "detail": detail}}
-    return {"file": str(path), **result}
-
-
 def analyze_paths(paths: list[Path], settings: Settings) -> list[dict[str, Any]]:
     """One result per file, in input order; files that fail carry an `error` object instead."""
-    sandbox = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda p: analyze_one(p, settings, sandbox), expand(paths)))
+    return run_paths(paths, settings, analyze_file, settings.analysis.analyzer)
 
 
 def render(results: list[dict[str, Any]]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,17 @@ def error_code(exc: Exception) -> str:
     return code
 
 
-def extract_one(path: Path, settings: Settings, sandbox: Sandbox) -> dict[str, Any]:
+def sandboxed(
+    path: Path, settings: Settings, sandbox: Sandbox, work: Callable[..., dict[str, Any]], *extra: Any
+) -> dict[str, Any]:
+    """`work(path, media_type, options, *extra)` in the sandbox, as the pipeline runs it; any failure
+    becomes the file's `error` object so that one bad file never hides the others' results."""
     try:
         if path.stat().st_size == 0:
             return {"file": str(path), "error": {"code": "empty", "detail": "The file is empty."}}
         media_type = sniff(path, path.name)
         options = options_from(settings.extraction, path.name)
-        result = sandbox.run_blocking(extract_file, (str(path.resolve()), media_type, options, None))
+        result = sandbox.run_blocking(work, (str(path.resolve()), media_type, options, *extra))
     except (PmdiError, StageError, OSError) as exc:
         detail = exc.detail if isinstance(exc, PmdiError) else str(exc)
         return {"file": str(path), "error": {"code": error_code(exc), "detail": detail}}
@@ -48,10 +52,17 @@ def expand(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def extract_paths(paths: list[Path], settings: Settings) -> list[dict[str, Any]]:
+def run_paths(
+    paths: list[Path], settings: Settings, work: Callable[..., dict[str, Any]], *extra: Any
+) -> list[dict[str, Any]]:
+    """One result per file (folders expanded), in input order, two files at a time."""
     sandbox = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda p: extract_one(p, settings, sandbox), expand(paths)))
+        return list(pool.map(lambda p: sandboxed(p, settings, sandbox, work, *extra), expand(paths)))
+
+
+def extract_paths(paths: list[Path], settings: Settings) -> list[dict[str, Any]]:
+    return run_paths(paths, settings, extract_file, None)
 
 
 def render(results: list[dict[str, Any]], output_format: str) -> str:

@@ -15,7 +15,7 @@ from pmdi.analysis.rules.commitments import CommitmentReader, FoundTask
 from pmdi.analysis.rules.dates import DateContext, find_dates
 from pmdi.analysis.rules.evidence import EvidenceMaker
 from pmdi.analysis.rules.people import People, is_group
-from pmdi.analysis.rules.structure import Section, Structure, Unit
+from pmdi.analysis.rules.structure import Section, Structure, Unit, visit
 from pmdi.analysis.rules.tasks import Task, first_owner, parse_task, starts_with_verb
 from pmdi.analysis.schemas import ActionItem
 from pmdi.extraction.model import BlockKind
@@ -94,18 +94,10 @@ class ActionFinder:
         self.taken: set[int] = set()  # list items already folded into an introducing action
 
     def run(self) -> list[ActionItem]:
-        found: list[FoundTask] = []
-        tables_done: set[int] = set()
-        for unit in self.structure.units:
-            if unit.quoted or unit.kind in ("heading", "label") or id(unit.block) in self.taken:
-                continue
-            if unit.kind == "row":
-                if id(unit.block) not in tables_done:
-                    tables_done.add(id(unit.block))
-                    found.extend(self._table(unit))
-                continue
-            found.extend(self._unit(unit))
-        return self._items(found)
+        return self._items(visit(self.structure, self._table, self._untaken))
+
+    def _untaken(self, unit: Unit) -> list[FoundTask]:
+        return [] if id(unit.block) in self.taken else self._unit(unit)
 
     def _unit(self, unit: Unit) -> list[FoundTask]:
         text = unit.text

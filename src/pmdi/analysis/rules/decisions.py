@@ -8,7 +8,7 @@ import re
 from pmdi.analysis.rules.columns import TableColumns
 from pmdi.analysis.rules.evidence import EvidenceMaker
 from pmdi.analysis.rules.people import HANDLE, NAME, People, is_group
-from pmdi.analysis.rules.structure import Section, Structure, Unit, section_of
+from pmdi.analysis.rules.structure import Section, Structure, Unit, normalised, section_of, unique, visit
 from pmdi.analysis.schemas import Decision
 from pmdi.extraction.model import BlockKind
 
@@ -71,20 +71,12 @@ class DecisionFinder:
         return unit.start == unit.block.start and index > 0 and blocks[index - 1].kind is BlockKind.HEADING
 
     def run(self) -> list[Decision]:
-        decisions: list[Decision] = []
-        tables: set[int] = set()
-        for unit in self.structure.units:
-            if unit.quoted or unit.kind in ("heading", "label"):
-                continue
-            if unit.kind == "row":
-                if id(unit.block) not in tables:
-                    tables.add(id(unit.block))
-                    decisions.extend(self._table(unit))
-                continue
-            decision = None if id(unit.block) in self.consumed else self._unit(unit)
-            if decision is not None:
-                decisions.append(decision)
-        return _dedupe(decisions)
+        decisions = visit(self.structure, self._table, self._one)
+        return unique(decisions, lambda decision: normalised(decision.text))
+
+    def _one(self, unit: Unit) -> list[Decision]:
+        decision = None if id(unit.block) in self.consumed else self._unit(unit)
+        return [] if decision is None else [decision]
 
     def _table(self, first: Unit) -> list[Decision]:
         columns = TableColumns.of(first.header)
@@ -158,17 +150,6 @@ class DecisionFinder:
 
 def _span(unit: Unit) -> tuple[int, int]:
     return unit.start, unit.end
-
-
-def _dedupe(decisions: list[Decision]) -> list[Decision]:
-    seen: set[str] = set()
-    kept = []
-    for decision in decisions:
-        key = " ".join(decision.text.lower().split())
-        if key not in seen:
-            seen.add(key)
-            kept.append(decision)
-    return kept
 
 
 def find_decisions(structure: Structure, people: People, evidence: EvidenceMaker) -> list[Decision]:

@@ -8,7 +8,7 @@ import re
 from pmdi.analysis.rules.columns import TableColumns
 from pmdi.analysis.rules.dates import DateContext, FoundDate, find_dates
 from pmdi.analysis.rules.evidence import EvidenceMaker
-from pmdi.analysis.rules.structure import Section, Structure, Unit
+from pmdi.analysis.rules.structure import Section, Structure, Unit, normalised, unique, visit
 from pmdi.analysis.schemas import Milestone
 
 _PREFIX = re.compile(
@@ -51,18 +51,8 @@ class MilestoneFinder:
         self.structure, self.ctx, self.evidence = structure, ctx, evidence
 
     def run(self) -> list[Milestone]:
-        milestones: list[Milestone] = []
-        tables: set[int] = set()
-        for unit in self.structure.units:
-            if unit.quoted:
-                continue
-            if unit.kind == "row":
-                if id(unit.block) not in tables:
-                    tables.add(id(unit.block))
-                    milestones.extend(self._table(unit))
-                continue
-            milestones.extend(self._unit(unit))
-        return _dedupe(milestones)
+        milestones = visit(self.structure, self._table, self._unit, headings=True)
+        return unique(milestones, lambda milestone: (normalised(milestone.name), milestone.date))
 
     def _table(self, first: Unit) -> list[Milestone]:
         columns = TableColumns.of(first.header)
@@ -176,17 +166,6 @@ def _current(text: str, dates: list[FoundDate]) -> FoundDate:
 
 def _shift(date: FoundDate, offset: int) -> FoundDate:
     return FoundDate(date.start - offset, date.end - offset, date.date, date.relative)
-
-
-def _dedupe(milestones: list[Milestone]) -> list[Milestone]:
-    seen: set[tuple[str, object]] = set()
-    kept = []
-    for milestone in milestones:
-        key = (" ".join(milestone.name.lower().split()), milestone.date)
-        if key not in seen:
-            seen.add(key)
-            kept.append(milestone)
-    return kept
 
 
 def find_milestones(structure: Structure, ctx: DateContext, evidence: EvidenceMaker) -> list[Milestone]:

@@ -8,7 +8,7 @@ import re
 from pmdi.analysis.rules.columns import TableColumns, level_of
 from pmdi.analysis.rules.evidence import EvidenceMaker
 from pmdi.analysis.rules.people import People, is_group
-from pmdi.analysis.rules.structure import Section, Structure, Unit
+from pmdi.analysis.rules.structure import Section, Structure, Unit, normalised, unique, visit
 from pmdi.analysis.rules.tasks import first_owner, split_owner
 from pmdi.analysis.schemas import Level, Risk
 
@@ -81,20 +81,12 @@ class RiskFinder:
         self.structure, self.people, self.evidence = structure, people, evidence
 
     def run(self) -> list[Risk]:
-        risks: list[Risk] = []
-        tables: set[int] = set()
-        for unit in self.structure.units:
-            if unit.quoted or unit.kind in ("heading", "label"):
-                continue
-            if unit.kind == "row":
-                if id(unit.block) not in tables:
-                    tables.add(id(unit.block))
-                    risks.extend(self._table(unit))
-                continue
-            risk = self._unit(unit)
-            if risk is not None:
-                risks.append(risk)
-        return _dedupe(risks)
+        risks = visit(self.structure, self._table, self._one)
+        return unique(risks, lambda risk: normalised(risk.text))
+
+    def _one(self, unit: Unit) -> list[Risk]:
+        risk = self._unit(unit)
+        return [] if risk is None else [risk]
 
     def _rows(self, first: Unit) -> list[Unit]:
         return [u for u in self.structure.units if u.block is first.block and u.kind == "row"]
@@ -178,17 +170,6 @@ class RiskFinder:
             evidence=self.evidence.make(unit.start, unit.end),
             confidence=confidence,
         )
-
-
-def _dedupe(risks: list[Risk]) -> list[Risk]:
-    seen: set[str] = set()
-    kept: list[Risk] = []
-    for risk in risks:
-        key = " ".join(risk.text.lower().split())
-        if key and key not in seen:
-            seen.add(key)
-            kept.append(risk)
-    return kept
 
 
 def find_risks(structure: Structure, people: People, evidence: EvidenceMaker) -> list[Risk]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import enum
 import itertools
 import re
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import nupunkt
 
@@ -146,6 +148,47 @@ class Structure:
     document: ExtractedDocument
     units: list[Unit] = field(default_factory=list)
     block_sections: list[Section] = field(default_factory=list)
+
+
+T = TypeVar("T")
+
+
+def visit(
+    structure: Structure,
+    on_table: Callable[[Unit], Iterable[T]],
+    on_unit: Callable[[Unit], Iterable[T]],
+    *,
+    headings: bool = False,
+) -> list[T]:
+    """What the finders collect over the document: each table once, as a whole, from its first row; every
+    other unit on its own. Quoted email text never counts; headings and labels only when asked for."""
+    found: list[T] = []
+    tables: set[int] = set()
+    for unit in structure.units:
+        if unit.quoted or (not headings and unit.kind in ("heading", "label")):
+            continue
+        if unit.kind != "row":
+            found.extend(on_unit(unit))
+        elif id(unit.block) not in tables:
+            tables.add(id(unit.block))
+            found.extend(on_table(unit))
+    return found
+
+
+def unique(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """The first of each group of items with the same key, in order; items with an empty key are dropped."""
+    seen: set[Hashable] = set()
+    kept: list[T] = []
+    for item in items:
+        value = key(item)
+        if value and value not in seen:
+            seen.add(value)
+            kept.append(item)
+    return kept
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
