@@ -294,3 +294,39 @@ def test_prose_requests_numbered_tasks_and_standing_duties(tmp_path: Path) -> No
     assert actions(asked) == {
         "Confirm the rack layout with facilities": ("Rachel Green", dt.date(2025, 10, 20))
     }
+
+
+def test_action_table_with_a_yes_no_done_column(tmp_path: Path) -> None:
+    table = (
+        "Action,Assigned to,Target date,Done?\n"
+        "Send revised BoM to procurement,Grace Obi,2025-04-04,No\n"
+        "Confirm lab booking,Paul Dubois,2025-04-02,Yes\n"
+    )
+    found = actions(analyze(tmp_path, "actions.csv", table))
+    assert found == {"Send revised BoM to procurement": ("Grace Obi", dt.date(2025, 4, 4))}
+
+
+BOARD = """\
+MINUTES OF THE PROJECT BOARD MEETING
+Held on 5 November 2025
+
+Present: Helen Carter (Chair), Mohammed Aziz, Sarah O'Neill, Peter Lang
+
+3. Budget
+It was moved by Mohammed Aziz that the contingency be increased by 50,000 pounds. The motion was carried.
+
+4. Actions
+Sarah O'Neill will write to the supplier to escalate the delays by
+14 November.
+"""
+
+
+def test_numbered_plain_text_sections_and_carried_motions(tmp_path: Path) -> None:
+    analysis = analyze(tmp_path, "board.txt", BOARD)
+    assert analysis.document_type == "meeting_notes"
+    assert actions(analysis) == {
+        "Write to the supplier to escalate the delays": ("Sarah O'Neill", dt.date(2025, 11, 14))
+    }
+    [decision] = analysis.decisions
+    assert decision.text.startswith("It was moved by Mohammed Aziz that the contingency be increased")
+    assert decision.text.endswith("The motion was carried.")

@@ -25,6 +25,8 @@ UNDERLINE = re.compile(r"^[ \t]*(?:=+|-+)[ \t]*$")
 RULE = re.compile(r"^[ \t]*(?:[-*_=~#][ \t]*){3,}$")  # a separator line, not content
 MAX_HEADING_CHARS = 80
 MIN_CAPS_HEADING_LETTERS = 4
+MAX_TITLE_WORDS = 6
+_CLAUSE_ENDS = (".", ",", ";", ":", "!", "?")
 
 
 @dataclass
@@ -152,9 +154,21 @@ class _PlainParser:
             self.item_level = self.levels.level(indent_width(bullet["indent"]))
             self.lines = [bullet["ordinal"] or "", bullet["text"]]  # "3." stays: items get cited by number
         else:
+            if indent_width(line) == 0 and self._numbered_title():
+                # "2. Programme status" with its text on the next, unindented line: a section heading.
+                self.chunks.append(Chunk(BlockKind.HEADING, " ".join(self.lines).strip(), level=2))
+                self.lines, self.item_level = [], None
             if not self.lines and indent_width(line) == 0:
                 self.levels.reset()
             self.lines.append(line.strip())
+
+    def _numbered_title(self) -> bool:
+        if self.item_level is None or len(self.lines) != 2 or not self.lines[0]:
+            return False
+        title = self.lines[1]
+        return (
+            len(title.split()) <= MAX_TITLE_WORDS and title[:1].isupper() and not title.endswith(_CLAUSE_ENDS)
+        )
 
     def _single_short_line(self) -> bool:
         return self.item_level is None and len(self.lines) == 1 and len(self.lines[0]) <= MAX_HEADING_CHARS

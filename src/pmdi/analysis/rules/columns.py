@@ -67,6 +67,8 @@ _ROLE_NAMES: dict[str, str] = {
 _ROLES: dict[str, list[str]] = {
     role: [name.strip() for name in names.split("|")] for role, names in _ROLE_NAMES.items()
 }
+_YES_NO_HEADER = re.compile(r"^(?:done|complete|completed|closed|finished)\s*\??$", re.I)
+_YES = re.compile(r"^(?:yes|y|true|x|\u2713|\u2714|\u2611)$", re.I)
 _CLOSED = re.compile(
     r"^(closed|done|complete|completed|resolved|retired|cancell?ed|finished|mitigated and closed|obsolete|"
     r"no longer (a )?risk|accepted and closed|realised|realized|happened)\b",
@@ -119,6 +121,8 @@ def level_of(value: str, scale: int = 5) -> Level | None:
 @dataclass
 class TableColumns:
     roles: dict[str, int]
+    # The status column asks a yes/no question ("Done?", "Closed"): "Yes" there means closed.
+    yes_means_closed: bool = False
 
     @classmethod
     def of(cls, header: tuple[str, ...] | list[str]) -> TableColumns:
@@ -128,7 +132,9 @@ class TableColumns:
             index = next((i for name in names for i, f in enumerate(forms) if name in f), None)
             if index is not None:
                 roles[role] = index
-        return cls(roles)
+        status = roles.get("status")
+        question = status is not None and bool(_YES_NO_HEADER.match(header[status].strip()))
+        return cls(roles, question)
 
     def col(self, role: str) -> int | None:
         return self.roles.get(role)
@@ -140,7 +146,8 @@ class TableColumns:
         return row[index].strip()
 
     def closed(self, row: tuple[str, ...] | list[str]) -> bool:
-        return bool(_CLOSED.match(self.get(row, self.roles.get("status"))))
+        value = self.get(row, self.roles.get("status"))
+        return bool(_CLOSED.match(value)) or (self.yes_means_closed and bool(_YES.match(value)))
 
     def is_risk_table(self) -> bool:
         found = self.roles.keys()

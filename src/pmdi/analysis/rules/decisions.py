@@ -20,12 +20,15 @@ _PREFIX = re.compile(
 )
 _VERB = re.compile(
     r"\b(?:agreed|decided|approved|resolved that|resolved to|consented|ratified|signed off|sign-off given|"
-    r"motion (?:carried|passed|approved)|carried unanimously|unanimously|consensus (?:was|is) (?:reached|to)|"
+    r"motion (?:(?:was|has been) )?(?:carried|passed|approved)|carried unanimously|unanimously|"
+    r"consensus (?:was|is) (?:reached|to)|"
     r"no objections|we (?:will|'ll) go with|(?:we|they|team|committee|board|group|council) (?:chose|selected|"
     r"opted for|settled on)|accepted the|"
     r"green[- ]?lit|given the go-ahead|will proceed with|go ahead with|going ahead with|proceed with)\b",
     re.I,
 )
+_MOTION_RESULT = re.compile(r"^the motion (?:was |has been )?(?:carried|passed|approved)\b", re.I)
+_MOTION = re.compile(r"\b(?:moved|proposed|motion)\b.*\bthat\b", re.I)
 _PENDING = re.compile(
     r"\b(?:decisions? (?:is |are )?(?:required|needed|pending|outstanding)|pending (?:decision|approval)|"
     r"to be (?:decided|agreed|confirmed|approved)|tbd|tbc|need(?:s)? to (?:decide|agree|approve)|"
@@ -116,9 +119,19 @@ class DecisionFinder:
             return None
         if unit.section is Section.PENDING:
             return None
+        if _MOTION_RESULT.match(text):
+            return self._motion(unit)
         if _VERB.search(text) and not _NOT_OUTCOME.search(text):
             return self._make(unit, _span(unit), text, 0.6)
         return None
+
+    def _motion(self, unit: Unit) -> Decision | None:
+        """ "It was moved ... that X. The motion was carried.": the decision is the motion that carried."""
+        index = self.structure.units.index(unit)
+        before = self.structure.units[index - 1] if index > 0 else None
+        if before is None or before.block is not unit.block or not _MOTION.search(before.text):
+            return self._make(unit, _span(unit), unit.text, 0.6)
+        return self._make(unit, (before.start, unit.end), f"{before.text} {unit.text}", 0.75)
 
     def _whole_paragraph(self, unit: Unit) -> tuple[int, int]:
         """ "Decision: X approved. The revised dates are accepted." is one decision, told in two sentences."""
