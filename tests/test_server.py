@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,6 +76,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
     process.wait(timeout=10)
 
 
+def wait_for_analyzed(url: str, headers: dict[str, str], count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items: list[dict[str, Any]] = httpx.get(url, headers=headers).json()["items"]
+        if len(items) == count and all(d["status"] == "analyzed" for d in items):
+            return items
+        time.sleep(0.2)
+    raise AssertionError(f"demo documents not analysed: {items}")
+
+
 def test_cli_seeds_demo_data_and_manages_users(server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     base, _, root = server
     env = server_env(root)
@@ -82,6 +93,15 @@ def test_cli_seeds_demo_data_and_manages_users(server: tuple[str, subprocess.Pop
     assert seeded.returncode == 0, seeded.stderr
     assert "demo@pmdi.dev" in seeded.stdout
     assert "found demo data" in pmdi(env, "demo", "seed").stdout
+    demo = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": "demo@pmdi.dev", "password": "demo-password-123"}
+    )
+    demo_headers = {"Authorization": f"Bearer {demo.json()['access_token']}"}
+    documents = wait_for_analyzed(f"{base}/api/v1/documents", demo_headers, 3)
+    minutes = next(d for d in documents if d["filename"].endswith(".md"))
+    analysis = httpx.get(f"{base}/api/v1/documents/{minutes['id']}/analysis", headers=demo_headers).json()
+    assert analysis["document_type"] == "meeting_notes"
+    assert len(analysis["action_items"]) == 3
 
     created = pmdi(env, "user", "create", "--email", "cli@example.org", "--password", "cli password 123")
     assert created.returncode == 0, created.stderr

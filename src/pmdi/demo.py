@@ -1,6 +1,10 @@
-"""Demo data for `make run`: one user, one organisation, one project. Safe to run repeatedly."""
+"""Demo data for `make run`: one user, one organisation, one project with sample documents that the
+worker analyses once the server runs. Safe to run repeatedly."""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +14,8 @@ from pmdi.auth.schemas import RegisterIn
 from pmdi.auth.service import register
 from pmdi.core.errors import NotFound
 from pmdi.core.state import AppState
+from pmdi.demo_documents import DOCUMENTS
+from pmdi.documents.service import upload_documents
 from pmdi.organizations.repository import UserMemberships
 from pmdi.organizations.schemas import OrganizationOut
 from pmdi.organizations.service import create_organization
@@ -38,5 +44,21 @@ async def seed(session: AsyncSession, state: AppState) -> bool:
     role = await UserMemberships(session, user.id).role_in(org.id)
     assert role is not None
     ctx = OrgContext(Principal(user=user), org.id, role)
-    await create_project(session, ctx, ProjectCreate(name=DEMO_PROJECT, description="Upload documents here."))
+    project = await create_project(
+        session, ctx, ProjectCreate(name=DEMO_PROJECT, description="Upload documents here.")
+    )
+    boundary = uuid.uuid4().hex
+    body = _multipart(boundary)
+    await upload_documents(session, state, ctx, project, f"multipart/form-data; boundary={boundary}", body)
     return True
+
+
+async def _multipart(boundary: str) -> AsyncIterator[bytes]:
+    """The samples as one upload request, so they take exactly the path a user's upload takes."""
+    for filename, media_type, text in DOCUMENTS:
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
+            f"Content-Type: {media_type}\r\n\r\n"
+        ).encode()
+        yield text.encode() + b"\r\n"
+    yield f"--{boundary}--\r\n".encode()

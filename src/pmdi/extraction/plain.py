@@ -154,6 +154,8 @@ class _PlainParser:
             self.item_level = self.levels.level(indent_width(bullet["indent"]))
             self.lines = [bullet["ordinal"] or "", bullet["text"]]  # "3." stays: items get cited by number
         else:
+            if self.item_level is None and len(self.lines) == 1 and _is_caps_heading(self.lines[0]):
+                self._flush()  # "WEEKLY STATUS REPORT" straight above its first line is still a title
             if indent_width(line) == 0 and self._numbered_title():
                 # "2. Programme status" with its text on the next, unindented line: a section heading.
                 self.chunks.append(Chunk(BlockKind.HEADING, " ".join(self.lines).strip(), level=2))

@@ -27,6 +27,13 @@ _VERB = re.compile(
     r"green[- ]?lit|given the go-ahead|will proceed with|go ahead with|going ahead with|proceed with)\b",
     re.I,
 )
+_ADR_SECTIONS = {
+    "context",
+    "consequences",
+    "decision outcome",
+    "decision drivers",
+    "context and problem statement",
+}
 _MOTION_RESULT = re.compile(r"^the motion (?:was |has been )?(?:carried|passed|approved)\b", re.I)
 _MOTION = re.compile(r"\b(?:moved|proposed|motion)\b.*\bthat\b", re.I)
 _PENDING = re.compile(
@@ -60,6 +67,9 @@ class DecisionFinder:
     def _adr_status(self) -> bool | None:
         """For an architecture decision record, whether it was accepted; None for any other document."""
         blocks = self.structure.document.blocks
+        headings = {b.text.strip().lower() for b in blocks if b.kind is BlockKind.HEADING}
+        if not headings & _ADR_SECTIONS:
+            return None  # minutes and reports have "Status" sections too
         for index, block in enumerate(blocks):
             if block.kind is BlockKind.HEADING and block.text.strip().lower() == "status":
                 following = blocks[index + 1 : index + 2]

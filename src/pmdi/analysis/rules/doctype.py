@@ -72,6 +72,7 @@ _BODY_WORDS: dict[DocumentType, re.Pattern[str]] = {
     ),
 }
 _MIN_SCORE = 3.0
+_NAMED_REPORT = re.compile(r"\b(?:status|progress|weekly|monthly|highlight) report\b")
 
 
 def _title_text(structure: Structure, filename: str) -> str:
@@ -142,6 +143,8 @@ def classify(structure: Structure, filename: str = "", actions: int = 0) -> Docu
     for kind, pattern in _TITLE_WORDS.items():
         if pattern.search(title):
             scores[kind] += 4
+    if _NAMED_REPORT.search(title):
+        scores[T.STATUS_REPORT] += 3  # a title that says "status report" outweighs plan-like vocabulary
     body = document.text[:30_000].lower()
     for kind, pattern in _BODY_WORDS.items():
         distinct = len({m.group(0) for m in pattern.finditer(body)})

@@ -32,14 +32,16 @@ _PAST_REPORT = re.compile(r"\b(?:was|were) (?:released|launched|completed)\b", r
 _MAX_NAME_CHARS = 120
 _NEW_DATE = re.compile(r"\b(?:to|until|now|revised|new date|re-?planned for|forecast)\W*$", re.I)
 _DATE_LEAD = re.compile(
-    r"\s*(?:on|by|for|at|is|to|:|-|\u2013|\u2014|due|scheduled for|planned for|target(?:ed)? for|"
+    r"\s*(?:on|by|for|at|is|are|will be|to|:|-|\u2013|\u2014|due|scheduled for|planned for|target(?:ed)? for|"
     r"(?:moves?|moved|moving|slips?|slipped|shifts?|shifted)? ?from)\s*$",
     re.I,
 )
 
 
 def _name_without_date(text: str, date: FoundDate) -> str:
-    head = _DATE_LEAD.sub("", text[: date.start])
+    head = text[: date.start]
+    while (shorter := _DATE_LEAD.sub("", head)) != head:  # "UAT start is scheduled for" -> "UAT start"
+        head = shorter
     tail = text[date.end :].strip(" .,;:)-\u2013\u2014")
     name = head if len(head) >= 4 or not tail else f"{head} {tail}".strip()
     name = re.sub(r"^[\s*\u2022\-\u2013(]+|[\s*,;:(\-\u2013]+$", "", name)
@@ -82,6 +84,8 @@ class MilestoneFinder:
         if not dates:
             return []
         date = _current(text, dates)
+        if unit.kind == "heading" and date.date == self.ctx.reference:
+            return []  # "Steering committee, 3 March 2025": the document's own date, no milestone
         prefixed = _PREFIX.match(text)
         if prefixed:
             name = _name_without_date(prefixed["t"], _shift(date, prefixed.start("t")))

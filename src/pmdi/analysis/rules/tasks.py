@@ -64,6 +64,7 @@ _PRIORITY_TAG = re.compile(
     r"[\s,;\u2013\u2014-]*\b(?:(?:high|medium|low|top)[- ]priority|priority:?\s*(?:high|medium|low))\b",
     re.I,
 )
+_EMPTY_BRACKETS = re.compile(r"\s*[(\[]\s*[)\]]")
 _DUE_PHRASE = re.compile(
     r"\s*[(\[]?\s*(?:(?:due|deadline|target|eta|by|before|until|no later than|on)\s*:?\s*)?$", re.I
 )
@@ -199,5 +200,5 @@ def parse_task(text: str, people: People, ctx: DateContext) -> Task:
         owner = people.resolve(written.title() if written and written.islower() else written or "")
     due = due_date(rest, ctx)
     body = remove_span(rest, due.start, due.end) if due else rest
-    body = _STATUS_TAIL.sub("", _PRIORITY_TAG.sub("", body))
+    body = _EMPTY_BRACKETS.sub("", _STATUS_TAIL.sub("", _PRIORITY_TAG.sub("", body)))
     return Task(imperative(body), owner, written, due, priority_of(text), checked)
