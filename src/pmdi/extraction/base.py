@@ -41,6 +41,15 @@ class Extractor(Protocol):
 _FACTORIES: list[Callable[[], Extractor]] = []
 
 
+class ByMediaType:
+    """Each extractor handles exactly the media types it lists."""
+
+    media_types: frozenset[str]
+
+    def score(self, path: Path, media_type: str) -> float:
+        return 1.0 if media_type in self.media_types else 0.0
+
+
 def register(factory: Callable[[], Extractor]) -> Callable[[], Extractor]:
     _FACTORIES.append(factory)
     return factory

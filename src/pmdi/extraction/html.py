@@ -13,7 +13,7 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pmdi.documents.sniff import HTML
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.decoding import INVISIBLE, read_text
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
 from pmdi.extraction.plain import Chunk, emit, finish, first_title, iso_date, plain_chunks
@@ -51,12 +51,9 @@ class HtmlInfo:
 
 
 @register
-class HtmlExtractor:
+class HtmlExtractor(ByMediaType):
     name = "html"
     media_types = frozenset({HTML})
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
     def extract(self, path: Path, media_type: str, options: ExtractOptions) -> ExtractedDocument:
         with path.open("rb") as handle:

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, ImageSequence
 
 from pmdi.documents.sniff import JPEG, PNG, TIFF
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.errors import CorruptDocument, LimitExceeded
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
 from pmdi.extraction.ocr import OcrProvider, get_ocr
@@ -40,12 +40,9 @@ def too_large(max_pixels: int) -> str:
 
 
 @register
-class ImageExtractor:
+class ImageExtractor(ByMediaType):
     name = "image"
     media_types = frozenset({PNG, JPEG, TIFF})
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
     def extract(self, path: Path, media_type: str, options: ExtractOptions) -> ExtractedDocument:
         metadata = Metadata()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pmdi.core.errors import PmdiError
 from pmdi.documents.sniff import EML, sniff
-from pmdi.extraction.base import ExtractOptions, best_extractor, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, best_extractor, register
 from pmdi.extraction.errors import CorruptDocument, ExtractionError, LimitExceeded
 from pmdi.extraction.model import Attachment, BlockKind, ExtractedDocument, Metadata, TextBuilder
 from pmdi.extraction.text import Chunk, decode_bytes, emit, finish, html_chunks, plain_chunks
@@ -37,12 +37,9 @@ _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 
 
 @register
-class MailExtractor:
+class MailExtractor(ByMediaType):
     name = "email"
     media_types = frozenset({EML})
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
     def extract(self, path: Path, media_type: str, options: ExtractOptions) -> ExtractedDocument:
         if path.stat().st_size > options.max_unzipped_bytes:

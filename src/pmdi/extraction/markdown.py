@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from pmdi.documents.sniff import MARKDOWN
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.decoding import read_text
 from pmdi.extraction.html import BLOCKS, DROPPED, html_chunks
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
@@ -65,12 +65,9 @@ _MARKUP = re.compile(r"[`\\<\[*_~&{]|://")  # text without any of these has no i
 
 
 @register
-class MarkdownExtractor:
+class MarkdownExtractor(ByMediaType):
     name = "markdown"
     media_types = frozenset({MARKDOWN})
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
     def extract(self, path: Path, media_type: str, options: ExtractOptions) -> ExtractedDocument:
         decoded = read_text(path, options)

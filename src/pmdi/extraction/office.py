@@ -31,7 +31,7 @@ from pptx.table import Table as PptxTable
 from pptx.text.text import _Paragraph as PptxParagraph
 
 from pmdi.documents.sniff import DOCX, PPTX
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.errors import CorruptDocument
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
 from pmdi.extraction.zipguard import ZIP_ERRORS, check_archive
@@ -69,15 +69,6 @@ def keep_pages(count: int, options: ExtractOptions, metadata: Metadata, unit: st
         metadata.truncated = True
         metadata.warnings.append(f"Only the first {options.max_pages} of {count} {unit} were read.")
     return min(count, options.max_pages)
-
-
-class ByMediaType:
-    """Each extractor handles exactly the media types it lists."""
-
-    media_types: frozenset[str]
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
 
 @register

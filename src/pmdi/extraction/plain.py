@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pmdi.documents.sniff import PLAIN
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.decoding import read_text
 from pmdi.extraction.model import BlockKind, ExtractedDocument, Metadata, TextBuilder
 
@@ -95,12 +95,9 @@ def iso_date(value: str) -> str | None:
 
 
 @register
-class PlainTextExtractor:
+class PlainTextExtractor(ByMediaType):
     name = "text"
     media_types = frozenset({PLAIN})
-
-    def score(self, path: Path, media_type: str) -> float:
-        return 1.0 if media_type in self.media_types else 0.0
 
     def extract(self, path: Path, media_type: str, options: ExtractOptions) -> ExtractedDocument:
         decoded = read_text(path, options)

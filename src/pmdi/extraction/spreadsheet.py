@@ -15,11 +15,11 @@ from typing import Any
 import openpyxl
 
 from pmdi.documents.sniff import CSV, XLSX
-from pmdi.extraction.base import ExtractOptions, register
+from pmdi.extraction.base import ByMediaType, ExtractOptions, register
 from pmdi.extraction.decoding import read_text
 from pmdi.extraction.errors import CorruptDocument
 from pmdi.extraction.model import ExtractedDocument, Metadata, TextBuilder
-from pmdi.extraction.office import ByMediaType, core_metadata, keep_pages, library_errors
+from pmdi.extraction.office import core_metadata, keep_pages, library_errors
 from pmdi.extraction.zipguard import check_archive
 
 MAX_TABLE_ROWS = 100_000  # spreadsheet and CSV rows kept per document
