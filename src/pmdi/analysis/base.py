@@ -21,10 +21,6 @@ class Analyzer(Protocol):
         ...
 
 
-def register(name: str, target: str) -> None:
-    _ANALYZERS[name] = target
-
-
 def get_analyzer(name: str) -> Analyzer:
     target = _ANALYZERS.get(name)
     if target is None:

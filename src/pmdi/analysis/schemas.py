@@ -85,12 +85,6 @@ class Analysis(BaseModel):
     analyzer: str = ""
 
 
-class FileAnalysis(Analysis):
-    """One element of `pmdi analyze --format json`."""
-
-    file: str
-
-
 class DocumentAnalysisOut(Analysis):
     """`GET /documents/{id}/analysis`."""
 
