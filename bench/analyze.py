@@ -94,7 +94,7 @@ def extract_job(settings: Settings) -> Job:
 def analyze_job(settings: Settings) -> Job:
     def job(path: Path) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         options = options_from(settings.extraction, path.name)
-        return analyze_file, (str(path), sniff(path, path.name), options, settings.analysis.analyzer)
+        return analyze_file, (str(path), sniff(path, path.name), options, settings.analysis)
 
     return job
 

@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from pmdi.analysis.models import DocumentAnalysis
+from pmdi.config import AnalysisSettings, LLMSettings
 from tests.conftest import client_for
 from tests.helpers import Api
 from tests.jobs_support import fresh_app, wait_settled
+from tests.llm_support import fake_openai, reading_model
 
 PMDI = str(Path(sys.executable).parent / "pmdi")
 NOTES = """# Steering committee, 3 March 2025
@@ -89,3 +91,29 @@ async def test_reanalysis_replaces_the_stored_analysis(tmp_root: Path) -> None:
             rows = await session.scalar(select(func.count()).select_from(DocumentAnalysis))
         assert rows == 1
         assert (await client.get(url, headers=stranger.headers)).status_code == 404
+
+
+async def test_the_analyze_stage_with_an_llm_stores_its_usage(tmp_root: Path) -> None:
+    async with fresh_app("sqlite", tmp_root, embedded=True) as (app, _), client_for(app) as client:
+        api = Api(client)
+        owner = await api.user()
+        await api.org(owner)
+        project = await api.project(owner)
+        with fake_openai(reading_model) as fake:
+            llm = LLMSettings(base_url=fake.url, model="m1", max_retries=0)
+            app.state.pmdi.settings.analysis = AnalysisSettings(analyzer="llm", llm=llm)
+            notes = "# Sync, 3 March 2025\n\nACTION: Karen Brooks to send the budget\n"
+            document = await api.uploaded(owner, project, "sync.md", notes.encode())
+            await wait_settled(client, owner, 1)
+        url = f"/api/v1/documents/{document['id']}/analysis"
+        analysis = (await client.get(url, headers=owner.headers)).json()
+        assert (analysis["analyzer"], analysis["llm"]["calls"], analysis["llm"]["tokens_in"]) == (
+            "llm",
+            1,
+            1000,
+        )
+        [item] = analysis["action_items"]
+        assert (item["owner"], item["evidence"]["quote"]) == (
+            "Karen Brooks",
+            "ACTION: Karen Brooks to send the budget",
+        )

@@ -81,9 +81,26 @@ class ExtractionSettings(BaseModel):
     ocr_dpi: int = 300
 
 
+class LLMSettings(BaseModel):
+    """The language model the `llm` analyzer calls; any failure falls back to the offline rules."""
+
+    provider: str = "openai"  # openai: any OpenAI-compatible server (Azure, Ollama, vLLM, llama.cpp)
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_seconds: float = 60.0
+    max_retries: int = 2  # on 429, 5xx and connection errors, with the SDK's exponential backoff
+    chunk_chars: int = 12_000
+    chunk_overlap_chars: int = 600
+    max_output_tokens: int = 4_000
+    document_timeout_seconds: float = 900.0  # all calls for one document; then the document fails
+    ungrounded: Literal["drop", "flag"] = "drop"
+
+
 class AnalysisSettings(BaseModel):
-    # "rules" is the offline default; LLM providers register further names.
+    # "rules" is the offline default; "llm" calls `llm` and falls back to the rules on any failure.
     analyzer: str = "rules"
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
 
 class RealtimeSettings(BaseModel):

@@ -7,10 +7,15 @@ from typing import Protocol
 
 from pmdi.analysis.errors import UnknownAnalyzer
 from pmdi.analysis.schemas import Analysis
+from pmdi.config import AnalysisSettings
 from pmdi.extraction.model import ExtractedDocument
 
-# name -> "module:attribute" of a zero-argument factory, imported only when chosen (heavy SDKs stay unloaded).
-_ANALYZERS: dict[str, str] = {"rules": "pmdi.analysis.rules.analyzer:RulesAnalyzer"}
+# name -> "module:attribute" of a factory taking `AnalysisSettings`, imported only when chosen (heavy SDKs
+# stay unloaded).
+_ANALYZERS: dict[str, str] = {
+    "rules": "pmdi.analysis.rules.analyzer:create",
+    "llm": "pmdi.analysis.llm.analyzer:LLMAnalyzer",
+}
 
 
 class Analyzer(Protocol):
@@ -21,11 +26,11 @@ class Analyzer(Protocol):
         ...
 
 
-def get_analyzer(name: str) -> Analyzer:
-    target = _ANALYZERS.get(name)
+def get_analyzer(settings: AnalysisSettings) -> Analyzer:
+    target = _ANALYZERS.get(settings.analyzer)
     if target is None:
-        raise UnknownAnalyzer(f"No analyzer named {name!r}; choose one of {sorted(_ANALYZERS)}.")
+        raise UnknownAnalyzer(f"No analyzer named {settings.analyzer!r}; choose one of {sorted(_ANALYZERS)}.")
     module, _, attribute = target.partition(":")
     factory = getattr(importlib.import_module(module), attribute)
-    analyzer: Analyzer = factory()
+    analyzer: Analyzer = factory(settings)
     return analyzer

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.analysis.base import get_analyzer
 from pmdi.analysis.service import replace_analysis
+from pmdi.config import AnalysisSettings
 from pmdi.documents.models import Document, DocumentStatus
 from pmdi.documents.repository import DocumentContentRepository
 from pmdi.events.schemas import EventType
@@ -16,10 +17,10 @@ from pmdi.jobs.errors import PermanentStageError
 from pmdi.jobs.pipeline import Stage, StageInput
 
 
-def analyze_content(content: dict[str, Any], analyzer: str, filename: str) -> dict[str, Any]:
+def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filename: str) -> dict[str, Any]:
     """Runs in the sandbox subprocess."""
     document = ExtractedDocument.from_dict(content)
-    return get_analyzer(analyzer).analyze(document, filename=filename).model_dump(mode="json")
+    return get_analyzer(settings).analyze(document, filename=filename).model_dump(mode="json")
 
 
 async def _compute(stage_input: StageInput) -> dict[str, Any]:
@@ -34,8 +35,9 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
             "blocks": stored.blocks,
             "metadata": stored.meta,
         }
-    analyzer = state.settings.analysis.analyzer
-    return await state.processes.run(analyze_content, content, analyzer, ref.filename)
+    settings = state.settings.analysis
+    timeout = settings.llm.document_timeout_seconds if settings.analyzer == "llm" else None
+    return await state.processes.run(analyze_content, content, settings, ref.filename, limit_seconds=timeout)
 
 
 async def _save(session: AsyncSession, document: Document, result: dict[str, Any]) -> dict[str, Any]:

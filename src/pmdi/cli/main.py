@@ -103,13 +103,27 @@ def extract(
 def analyze(
     files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
     output_format: Annotated[str, typer.Option("--format", help="Only json is supported.")] = "json",
+    provider: Annotated[
+        str | None, typer.Option(help="Analyse with this LLM provider (e.g. openai), falling back to rules.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="The provider's model name.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="An OpenAI-compatible server, e.g. Ollama.")] = None,
 ) -> None:
     """Extract and analyse files locally; print the analysis contract as a JSON array."""
     from pmdi.analysis.cli import analyze_paths, render
 
     if output_format != "json":
         raise typer.BadParameter("Only --format json is supported.", param_hint="--format")
-    results = analyze_paths(files, Settings())
+    settings = Settings()
+    llm = settings.analysis.llm
+    if provider or model or base_url:
+        settings.analysis.analyzer = "llm"
+        llm.provider, llm.model, llm.base_url = (
+            provider or llm.provider,
+            model or llm.model,
+            base_url or llm.base_url,
+        )
+    results = analyze_paths(files, settings)
     typer.echo(render(results))
     raise typer.Exit(1 if any("error" in item for item in results) else 0)
 

@@ -60,17 +60,19 @@ class Sandbox:
         # Modules imported once by the forkserver, so each forked call starts with them loaded.
         _context.set_forkserver_preload(list(preload))
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(self.run_blocking, fn, args)
+    async def run(self, fn: Callable[..., T], *args: Any, limit_seconds: float | None = None) -> T:
+        return await anyio.to_thread.run_sync(self.run_blocking, fn, args, limit_seconds)
 
-    def run_blocking(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def run_blocking(self, fn: Callable[..., T], args: tuple[Any, ...], timeout: float | None = None) -> T:
+        """`timeout` overrides the sandbox's own for work known to wait on the network (LLM calls)."""
+        limit = timeout or self.timeout
         receiver, sender = _context.Pipe(duplex=False)
         process = _context.Process(target=_child, args=(sender, fn, args, self.memory_bytes), daemon=True)
         process.start()
         sender.close()
         try:
-            if not receiver.poll(self.timeout):
-                raise SandboxTimeout(f"Processing took longer than {self.timeout:g} seconds and was stopped.")
+            if not receiver.poll(limit):
+                raise SandboxTimeout(f"Processing took longer than {limit:g} seconds and was stopped.")
             status, value = receiver.recv()
         except EOFError as exc:
             raise SandboxCrashed("The file crashed the processing subprocess.") from exc

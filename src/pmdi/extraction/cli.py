@@ -53,10 +53,14 @@ def expand(paths: list[Path]) -> Iterator[Path]:
 
 
 def run_paths(
-    paths: list[Path], settings: Settings, work: Callable[..., dict[str, Any]], *extra: Any
+    paths: list[Path],
+    settings: Settings,
+    work: Callable[..., dict[str, Any]],
+    *extra: Any,
+    timeout: float | None = None,
 ) -> list[dict[str, Any]]:
     """One result per file (folders expanded), in input order, two files at a time."""
-    sandbox = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
+    sandbox = Sandbox(timeout or settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda p: sandboxed(p, settings, sandbox, work, *extra), expand(paths)))
 

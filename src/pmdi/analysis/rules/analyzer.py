@@ -14,6 +14,7 @@ from pmdi.analysis.rules.risks import find_risks
 from pmdi.analysis.rules.structure import build
 from pmdi.analysis.rules.summary import summarise
 from pmdi.analysis.schemas import Analysis, DocumentType, Evidence, Item
+from pmdi.config import AnalysisSettings
 from pmdi.extraction.model import ExtractedDocument
 
 # Items found only in prose ("X will ...", "... was approved") carry at most this confidence.
@@ -75,3 +76,8 @@ class RulesAnalyzer:
 def _overlaps(item: Item, spans: list[Evidence]) -> bool:
     evidence = item.evidence
     return evidence is not None and any(s.start < evidence.end and evidence.start < s.end for s in spans)
+
+
+def create(settings: AnalysisSettings) -> RulesAnalyzer:
+    """The registry's factory; the rules need no settings."""
+    return RulesAnalyzer()
