@@ -1,5 +1,5 @@
-"""A local server speaking the OpenAI chat-completions wire protocol, driven by a scripted model, so the
-real `openai` SDK is exercised end to end without a network."""
+"""A local server speaking the OpenAI chat-completions and the Anthropic Messages wire protocols, driven by
+a scripted model, so the real SDKs are exercised end to end without a network."""
 
 from __future__ import annotations
 
@@ -53,6 +53,25 @@ def completion(content: str, model: str) -> dict[str, Any]:
     }
 
 
+def message(content: str, model: str) -> dict[str, Any]:
+    """Anthropic's Messages API answer: the JSON as the forced tool call's input, other text as text."""
+    try:
+        block: dict[str, Any] = {"type": "tool_use", "id": "toolu_1", "name": "record_analysis"}
+        block["input"] = json.loads(content)
+    except json.JSONDecodeError:
+        block = {"type": "text", "text": content}
+    return {
+        "id": "msg_test",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [block],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+    }
+
+
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -60,7 +79,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(request)
             reply = fake.model(request)
             time.sleep(reply.delay)
-            body = completion(reply.content, request["model"]) if reply.status == 200 else {"error": {}}
+            answer = message if self.path.endswith("/messages") else completion
+            body = answer(reply.content, request["model"]) if reply.status == 200 else {"error": {}}
             data = json.dumps(body).encode()
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -79,7 +99,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 def fake_openai(model: Model) -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI(model)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"  # Anthropic's SDK wants it without /v1
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -14,9 +14,10 @@ import pytest
 
 from pmdi.analysis.llm.analyzer import LLMAnalyzer
 from pmdi.analysis.schemas import Analysis
-from pmdi.config import AnalysisSettings, LLMSettings
+from pmdi.config import AnalysisSettings, LLMSettings, ProviderSettings
 from pmdi.documents.sniff import sniff
 from pmdi.extraction.base import ExtractOptions, extract
+from pmdi.extraction.model import ExtractedDocument
 from tests.llm_support import FakeOpenAI, Model, Reply, document_of, fake_openai, reading_model
 
 NOTES = """\
@@ -34,10 +35,14 @@ def settings_for(fake: FakeOpenAI, **llm: Any) -> AnalysisSettings:
     return AnalysisSettings(analyzer="llm", llm=LLMSettings(**options))
 
 
-def analyze(tmp_path: Path, model: Model, text: str = NOTES, name: str = "notes.md", **llm: Any) -> Analysis:
+def extracted(tmp_path: Path, text: str, name: str = "notes.md") -> ExtractedDocument:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    document = extract(path, sniff(path, name), ExtractOptions())
+    return extract(path, sniff(path, name), ExtractOptions())
+
+
+def analyze(tmp_path: Path, model: Model, text: str = NOTES, name: str = "notes.md", **llm: Any) -> Analysis:
+    document = extracted(tmp_path, text, name)
     with fake_openai(model) as fake:
         analysis = LLMAnalyzer(settings_for(fake, **llm)).analyze(document, filename=name)
         analysis.requests = fake.requests  # type: ignore[attr-defined]
@@ -180,3 +185,43 @@ def test_pmdi_analyze_with_an_openai_compatible_server(tmp_path: Path) -> None:
     [analysis] = json.loads(result.stdout)
     assert (analysis["analyzer"], analysis["llm"]["model"], len(analysis["action_items"])) == ("llm", "m1", 2)
     assert fake.requests[0]["model"] == "m1"
+
+
+def test_anthropic_answers_through_a_forced_tool_call(tmp_path: Path) -> None:
+    with fake_openai(reading_model) as fake:
+        provider = {"provider": "anthropic", "base_url": fake.url.removesuffix("/v1"), "api_key": "k"}
+        llm = LLMSettings(model="claude-test", max_retries=0, **provider)
+        document = extracted(tmp_path, NOTES)
+        analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(document, filename="n.md")
+    assert {a.owner for a in analysis.action_items} == {"Karen Brooks", "Tom Miller"}
+    assert (llm_record(analysis)["provider"], llm_record(analysis)["calls"]) == ("anthropic", 1)
+    [request] = fake.requests
+    assert request["tool_choice"] == {"type": "tool", "name": "record_analysis"}
+    assert "action_items" in request["tools"][0]["input_schema"]["properties"]
+
+
+def test_the_chain_falls_through_to_the_next_provider_and_counts_cost(tmp_path: Path) -> None:
+    def model(request: dict[str, Any]) -> Reply:
+        return Reply(status=500) if "tools" in request else reading_model(request)
+
+    prices = {"usd_per_million_input_tokens": 2.0, "usd_per_million_output_tokens": 10.0}
+    with fake_openai(model) as fake:
+        fallback = ProviderSettings(
+            provider="openai", model="gpt-test", base_url=fake.url, max_retries=0, **prices
+        )
+        primary = {"provider": "anthropic", "base_url": fake.url.removesuffix("/v1"), "api_key": "k"}
+        llm = LLMSettings(model="claude-test", max_retries=0, fallbacks=[fallback], **primary)
+        analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
+    record = llm_record(analysis)
+    assert (analysis.analyzer, record["provider"], record["model"]) == ("llm", "openai", "gpt-test")
+    assert [a["provider"] for a in record["attempts"]] == ["anthropic"]
+    assert record["attempts"][0]["reason"] == "llm_unavailable"
+    assert record["calls"] == 1  # calls that fail are not billed; answered ones of any attempt are
+    assert record["cost_usd"] == pytest.approx((1000 * 2.0 + 100 * 10.0) / 1_000_000)
+
+
+def test_an_unknown_provider_falls_back_with_the_reason(tmp_path: Path) -> None:
+    llm = LLMSettings(provider="nonesuch")
+    analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
+    assert llm_record(analysis)["fallback"]["reason"] == "unknown_provider"
+    assert len(analysis.action_items) == 2

@@ -81,20 +81,34 @@ class ExtractionSettings(BaseModel):
     ocr_dpi: int = 300
 
 
-class LLMSettings(BaseModel):
-    """The language model the `llm` analyzer calls; any failure falls back to the offline rules."""
+class ProviderSettings(BaseModel):
+    """One language model: which provider and model, where, with what key, and what it costs."""
 
-    provider: str = "openai"  # openai: any OpenAI-compatible server (Azure, Ollama, vLLM, llama.cpp)
+    provider: str = "openai"  # openai (any OpenAI-compatible server: Azure, Ollama, vLLM), anthropic, bedrock
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: SecretStr | None = None
+    region: str | None = None  # bedrock
     timeout_seconds: float = 60.0
     max_retries: int = 2  # on 429, 5xx and connection errors, with the SDK's exponential backoff
+    max_output_tokens: int = 4_000
+    usd_per_million_input_tokens: float = 0.0
+    usd_per_million_output_tokens: float = 0.0
+
+
+class LLMSettings(ProviderSettings):
+    """The `llm` analyzer: this provider first, then each fallback; the offline rules when all fail."""
+
+    fallbacks: list[ProviderSettings] = Field(default_factory=list)
     chunk_chars: int = 12_000
     chunk_overlap_chars: int = 600
-    max_output_tokens: int = 4_000
     document_timeout_seconds: float = 900.0  # all calls for one document; then the document fails
     ungrounded: Literal["drop", "flag"] = "drop"
+    monthly_budget_usd: float | None = None  # per organisation; once spent, the rules analyse
+
+    def chain(self) -> list[ProviderSettings]:
+        return [ProviderSettings.model_validate(self.model_dump(include=set(ProviderSettings.model_fields))),
+                *self.fallbacks]  # fmt: skip
 
 
 class AnalysisSettings(BaseModel):

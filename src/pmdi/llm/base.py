@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pmdi.config import LLMSettings
+from pmdi.config import ProviderSettings
 from pmdi.llm.errors import UnknownProvider
 
 
@@ -27,11 +27,14 @@ class LLMProvider(Protocol):
         ...
 
 
-# name -> "module:attribute" of a factory taking `LLMSettings`.
-_PROVIDERS: dict[str, str] = {"openai": "pmdi.llm.openai_compat:OpenAIProvider"}
+# name -> "module:attribute" of a factory taking `ProviderSettings`.
+_PROVIDERS: dict[str, str] = {
+    "openai": "pmdi.llm.openai_compat:OpenAIProvider",
+    "anthropic": "pmdi.llm.anthropic_provider:AnthropicProvider",
+}
 
 
-def get_provider(settings: LLMSettings) -> LLMProvider:
+def get_provider(settings: ProviderSettings) -> LLMProvider:
     target = _PROVIDERS.get(settings.provider)
     if target is None:
         raise UnknownProvider(

@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-from pmdi.config import LLMSettings
+from pmdi.config import ProviderSettings
 from pmdi.llm.base import Completion
 from pmdi.llm.errors import LLMUnavailable
 
@@ -14,7 +14,7 @@ from pmdi.llm.errors import LLMUnavailable
 class OpenAIProvider:
     name = "openai"
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: ProviderSettings) -> None:
         import openai  # the SDK is an optional extra: `pip install pmdi[openai]`
 
         self._errors = (openai.APIError, openai.APIConnectionError, openai.APITimeoutError)

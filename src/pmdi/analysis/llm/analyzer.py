@@ -16,7 +16,7 @@ from pmdi.analysis.rules.analyzer import RulesAnalyzer
 from pmdi.analysis.rules.evidence import EvidenceMaker
 from pmdi.analysis.rules.structure import normalised, unique
 from pmdi.analysis.schemas import ActionItem, Analysis, Decision, Item, Milestone, Risk
-from pmdi.config import AnalysisSettings, LLMSettings
+from pmdi.config import AnalysisSettings, LLMSettings, ProviderSettings
 from pmdi.extraction.model import ExtractedDocument
 from pmdi.llm.base import LLMProvider, get_provider
 from pmdi.llm.errors import LLMError, LLMOutputInvalid
@@ -30,6 +30,7 @@ class Usage:
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float = 0.0
     seconds: float = 0.0
     parts: int = 0
     ungrounded: int = 0
@@ -44,69 +45,102 @@ class LLMAnalyzer:
         self.rules = RulesAnalyzer()
 
     def analyze(self, document: ExtractedDocument, *, filename: str = "") -> Analysis:
+        """Each provider of the chain in turn; the first that reads every part wins. Calls spent on
+        failed attempts are still counted: they were paid for."""
         baseline = self.rules.analyze(document, filename=filename)
-        usage = Usage()
-        try:
-            provider = get_provider(self.settings)
-            parts = chunks.split(document, self.settings.chunk_chars, self.settings.chunk_overlap_chars)
-            read = [self._read(provider, baseline, filename, part, index, len(parts), usage)
-                    for index, part in enumerate(parts)]  # fmt: skip
-        except LLMError as exc:
-            self._record(baseline, usage, {"reason": exc.reason, "detail": str(exc)[:500]})
-            return baseline
-        analysis = _Reducer(document, self.settings, usage).reduce(baseline, parts, read)
-        self._record(analysis, usage, None)
-        return analysis
+        parts = chunks.split(document, self.settings.chunk_chars, self.settings.chunk_overlap_chars)
+        usage, failures = Usage(parts=len(parts)), []
+        for provider_settings in self.settings.chain():
+            try:
+                reader = _PartReader(
+                    get_provider(provider_settings), provider_settings, baseline, filename, usage
+                )
+                read = [reader.read(part, index, len(parts)) for index, part in enumerate(parts)]
+            except LLMError as exc:
+                failures.append(_failure(provider_settings, exc))
+                continue
+            analysis = _Reducer(document, self.settings, usage).reduce(baseline, parts, read)
+            self._record(analysis, provider_settings, usage, failures, fallback=False)
+            return analysis
+        self._record(baseline, self.settings, usage, failures, fallback=True)
+        return baseline
 
-    def _read(
+    def _record(
+        self,
+        analysis: Analysis,
+        used: ProviderSettings,
+        usage: Usage,
+        failures: list[dict[str, str]],
+        *,
+        fallback: bool,
+    ) -> None:
+        analysis.analyzer = f"{self.rules.name} (fallback from {self.name})" if fallback else self.name
+        usage.cost_usd = round(usage.cost_usd, 6)
+        analysis.llm = {  # type: ignore[attr-defined]  # an extra field of the contract
+            "provider": used.provider,
+            "model": used.model,
+            "prompt_version": prompts.VERSION,
+            **asdict(usage),
+            "fallback": failures[-1] if fallback and failures else None,
+            "attempts": failures,
+        }
+
+
+class _PartReader:
+    """One provider reading the parts: schema-checked answers, one repair each, usage and cost counted."""
+
+    def __init__(
         self,
         provider: LLMProvider,
+        settings: ProviderSettings,
         baseline: Analysis,
         filename: str,
-        part: chunks.Chunk,
-        index: int,
-        total: int,
         usage: Usage,
-    ) -> PartAnalysis:
+    ) -> None:
+        self.provider, self.settings, self.usage = provider, settings, usage
+        self.filename, self.document_date = filename or "unknown", baseline.document_date or "unknown"
+
+    def read(self, part: chunks.Chunk, index: int, total: int) -> PartAnalysis:
         user = prompts.prompt("analyze-v1.user").format(
-            filename=filename or "unknown",
-            document_date=baseline.document_date or "unknown",
+            filename=self.filename,
+            document_date=self.document_date,
             part=index + 1,
             parts=total,
             start=part.start,
             end=part.end,
             text=prompts.fence(part.text),
         )
-        answer = self._call(provider, user, usage)
+        answer = self._call(user)
         try:
             return PartAnalysis.model_validate_json(answer)
         except ValidationError as first:
             note = prompts.prompt("repair-v1.user").format(error=_brief(first), answer=answer[:20_000])
-            repair = f"{user}\n\n{note}"  # the part again: a fresh call has no memory of the first
-            try:
-                return PartAnalysis.model_validate_json(self._call(provider, repair, usage))
+            try:  # the part again: a fresh call has no memory of the first
+                return PartAnalysis.model_validate_json(self._call(f"{user}\n\n{note}"))
             except ValidationError as second:
                 raise LLMOutputInvalid(f"part {index + 1}: {_brief(second)}") from second
 
-    def _call(self, provider: LLMProvider, user: str, usage: Usage) -> str:
-        completion = provider.complete(prompts.prompt("analyze-v1.system"), user, SCHEMA)
+    def _call(self, user: str) -> str:
+        completion = self.provider.complete(prompts.prompt("analyze-v1.system"), user, SCHEMA)
+        usage, prices = self.usage, self.settings
         usage.calls += 1
         usage.tokens_in += completion.tokens_in
         usage.tokens_out += completion.tokens_out
         usage.seconds += completion.seconds
+        usage.cost_usd += (
+            completion.tokens_in * prices.usd_per_million_input_tokens
+            + completion.tokens_out * prices.usd_per_million_output_tokens
+        ) / 1_000_000
         return completion.text
 
-    def _record(self, analysis: Analysis, usage: Usage, fallback: dict[str, str] | None) -> None:
-        analysis.analyzer = (
-            self.name if fallback is None else f"{self.rules.name} (fallback from {self.name})"
-        )
-        analysis.llm = {  # type: ignore[attr-defined]  # an extra field of the contract
-            "provider": self.settings.provider,
-            "model": self.settings.model,
-            "prompt_version": prompts.VERSION,
-            **asdict(usage),
-            "fallback": fallback,
-        }
+
+def _failure(settings: ProviderSettings, exc: LLMError) -> dict[str, str]:
+    return {
+        "provider": settings.provider,
+        "model": settings.model,
+        "reason": exc.reason,
+        "detail": str(exc)[:500],
+    }
 
 
 class _Reducer:
