@@ -93,27 +93,50 @@ async def test_reanalysis_replaces_the_stored_analysis(tmp_root: Path) -> None:
         assert (await client.get(url, headers=stranger.headers)).status_code == 404
 
 
-async def test_the_analyze_stage_with_an_llm_stores_its_usage(tmp_root: Path) -> None:
+async def test_llm_analysis_costs_are_counted_cached_and_budgeted(tmp_root: Path) -> None:
     async with fresh_app("sqlite", tmp_root, embedded=True) as (app, _), client_for(app) as client:
         api = Api(client)
         owner = await api.user()
         await api.org(owner)
         project = await api.project(owner)
+        notes = b"# Sync, 3 March 2025\n\nACTION: Karen Brooks to send the budget\n"
         with fake_openai(reading_model) as fake:
-            llm = LLMSettings(base_url=fake.url, model="m1", max_retries=0)
+            prices = {"usd_per_million_input_tokens": 1.0, "usd_per_million_output_tokens": 10.0}
+            llm = LLMSettings(base_url=fake.url, model="m1", max_retries=0, **prices)
             app.state.pmdi.settings.analysis = AnalysisSettings(analyzer="llm", llm=llm)
-            notes = "# Sync, 3 March 2025\n\nACTION: Karen Brooks to send the budget\n"
-            document = await api.uploaded(owner, project, "sync.md", notes.encode())
+            document = await api.uploaded(owner, project, "sync.md", notes)
             await wait_settled(client, owner, 1)
-        url = f"/api/v1/documents/{document['id']}/analysis"
-        analysis = (await client.get(url, headers=owner.headers)).json()
-        assert (analysis["analyzer"], analysis["llm"]["calls"], analysis["llm"]["tokens_in"]) == (
-            "llm",
-            1,
-            1000,
-        )
-        [item] = analysis["action_items"]
+            url = f"/api/v1/documents/{document['id']}/analysis"
+            first = (await client.get(url, headers=owner.headers)).json()
+            await client.post(f"/api/v1/documents/{document['id']}/reprocess", headers=owner.headers)
+            await wait_settled(client, owner, 1)
+            again = (await client.get(url, headers=owner.headers)).json()
+            calls_made = len(fake.requests)
+
+            llm.monthly_budget_usd = 0.002  # the first analysis cost 0.002 USD: the budget is spent
+            other = await api.uploaded(
+                owner, project, "other.md", notes + b"\nACTION: Tom Miller to book rooms\n"
+            )
+            await wait_settled(client, owner, 2)
+            budgeted = (
+                await client.get(f"/api/v1/documents/{other['id']}/analysis", headers=owner.headers)
+            ).json()
+
+        assert (first["analyzer"], first["llm"]["calls"], first["llm"]["cost_usd"]) == ("llm", 1, 0.002)
+        [item] = first["action_items"]
         assert (item["owner"], item["evidence"]["quote"]) == (
             "Karen Brooks",
             "ACTION: Karen Brooks to send the budget",
         )
+        assert (again["llm"]["cached"], again["llm"]["calls"], calls_made) == (True, 0, 1)
+        assert again["action_items"] == first["action_items"]
+        assert budgeted["analyzer"] == "rules (fallback from llm)"
+        assert budgeted["llm"]["fallback"]["reason"] == "budget_exhausted"
+        usage = (await client.get("/api/v1/usage", headers=owner.headers)).json()
+        assert (usage["analyses"], usage["calls"], usage["tokens_in"], usage["cost_usd"]) == (
+            3,
+            1,
+            1000,
+            0.002,
+        )
+        assert (await client.get("/api/v1/usage?month=2026-13", headers=owner.headers)).status_code == 400

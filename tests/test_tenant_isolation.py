@@ -41,6 +41,7 @@ PARAMLESS_ROUTES = {
     ("POST", "/api/v1/api-keys"): TENANT_WRITE,
     ("GET", "/api/v1/audit-events"): TENANT_READ,
     ("GET", "/api/v1/jobs"): TENANT_READ,
+    ("GET", "/api/v1/usage"): TENANT_READ,
     ("GET", "/api/v1/events"): STREAM,
     ("WS", "/api/v1/ws"): STREAM,
 }

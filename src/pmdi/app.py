@@ -22,6 +22,7 @@ from pmdi.events.router import router as events_router
 from pmdi.health.router import router as health_router
 from pmdi.jobs.router import router as jobs_router
 from pmdi.jobs.worker import EmbeddedWorker
+from pmdi.llm.router import router as llm_router
 from pmdi.organizations.router import router as organizations_router
 from pmdi.projects.router import router as projects_router
 
@@ -54,6 +55,7 @@ def api_router() -> APIRouter:
         jobs_router,
         events_router,
         audit_router,
+        llm_router,
     ):
         api.include_router(router)
     return api

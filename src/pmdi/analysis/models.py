@@ -23,5 +23,8 @@ class DocumentAnalysis(OrgScoped, IdMixin, TimestampMixin, Base):
     document_type: Mapped[str] = mapped_column(String(40), index=True)
     document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # "sha256:provider:model:prompt-version" of an LLM analysis that needed no fallback: identical content
+    # analysed again with the same model and prompt reuses it at no cost.
+    cache_key: Mapped[str | None] = mapped_column(String(400), nullable=True, index=True)
     # Set on every run: an unchanged result is still a fresh analysis, though no column changes.
     analyzed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -26,7 +26,9 @@ async def get_analysis(session: AsyncSession, ctx: OrgContext, document: Documen
     )
 
 
-async def replace_analysis(session: AsyncSession, document: Document, result: dict[str, Any]) -> Analysis:
+async def replace_analysis(
+    session: AsyncSession, document: Document, result: dict[str, Any], cache_key: str | None = None
+) -> Analysis:
     """Validates the analyzer's output against the contract and stores it in place of any earlier one."""
     analysis = Analysis.model_validate(result)
     repository = AnalysisRepository(session, document.organization_id)
@@ -39,5 +41,6 @@ async def replace_analysis(session: AsyncSession, document: Document, result: di
     stored.document_date = analysis.document_date
     stored.result = analysis.model_dump(mode="json")
     stored.analyzed_at = utcnow()
+    stored.cache_key = cache_key
     await session.flush()
     return analysis

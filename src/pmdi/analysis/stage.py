@@ -7,14 +7,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.analysis.base import get_analyzer
+from pmdi.analysis.llm import prompts
+from pmdi.analysis.repository import AnalysisRepository
 from pmdi.analysis.service import replace_analysis
 from pmdi.config import AnalysisSettings
+from pmdi.core.state import AppState
 from pmdi.documents.models import Document, DocumentStatus
 from pmdi.documents.repository import DocumentContentRepository
 from pmdi.events.schemas import EventType
 from pmdi.extraction.model import ExtractedDocument
 from pmdi.jobs.errors import PermanentStageError
 from pmdi.jobs.pipeline import Stage, StageInput
+from pmdi.llm.service import record_usage, spent_this_month
 
 
 def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filename: str) -> dict[str, Any]:
@@ -25,6 +29,7 @@ def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filenam
 
 async def _compute(stage_input: StageInput) -> dict[str, Any]:
     ref, state = stage_input.document, stage_input.state
+    settings = state.settings.analysis
     async with state.sessionmaker() as session:
         stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
         if stored is None:
@@ -35,13 +40,51 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
             "blocks": stored.blocks,
             "metadata": stored.meta,
         }
-    settings = state.settings.analysis
+        if settings.analyzer == "llm":
+            key = cache_key(ref.sha256, settings.llm.provider, settings.llm.model)
+            cached = await AnalysisRepository(session, ref.organization_id).cached(key)
+            if cached is not None:
+                return _from_cache(cached.result)
+            budget = settings.llm.monthly_budget_usd
+            if budget is not None and await spent_this_month(session, ref.organization_id) >= budget:
+                result = await _run(
+                    state, content, settings.model_copy(update={"analyzer": "rules"}), ref.filename
+                )
+                return _budget_spent(result, settings, budget)
+    return await _run(state, content, settings, ref.filename)
+
+
+async def _run(
+    state: AppState, content: dict[str, Any], settings: AnalysisSettings, filename: str
+) -> dict[str, Any]:
     timeout = settings.llm.document_timeout_seconds if settings.analyzer == "llm" else None
-    return await state.processes.run(analyze_content, content, settings, ref.filename, limit_seconds=timeout)
+    return await state.processes.run(analyze_content, content, settings, filename, limit_seconds=timeout)
+
+
+def cache_key(sha256: str, provider: str, model: str) -> str:
+    return f"{sha256}:{provider}:{model}:{prompts.VERSION}"
+
+
+def _from_cache(result: dict[str, Any]) -> dict[str, Any]:
+    """The stored analysis of identical content by the same model and prompt; this run costs nothing."""
+    llm = {**result["llm"], "calls": 0, "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0, "seconds": 0.0}
+    return {**result, "llm": {**llm, "cached": True}}
+
+
+def _budget_spent(result: dict[str, Any], settings: AnalysisSettings, budget: float) -> dict[str, Any]:
+    reason = {"reason": "budget_exhausted", "detail": f"The monthly LLM budget of {budget:g} USD is spent."}
+    llm = {"provider": settings.llm.provider, "model": settings.llm.model, "calls": 0, "cost_usd": 0.0}
+    return {**result, "analyzer": "rules (fallback from llm)", "llm": {**llm, "fallback": reason}}
 
 
 async def _save(session: AsyncSession, document: Document, result: dict[str, Any]) -> dict[str, Any]:
-    analysis = await replace_analysis(session, document, result)
+    llm = result.get("llm")
+    key = None
+    if llm is not None and result.get("analyzer") == "llm":
+        key = cache_key(document.sha256, llm["provider"], llm["model"])
+    analysis = await replace_analysis(session, document, result, cache_key=key)
+    if llm is not None:
+        await record_usage(session, document.organization_id, document.id, llm)
     return {
         "analyzer": analysis.analyzer,
         "document_type": analysis.document_type,
@@ -49,6 +92,7 @@ async def _save(session: AsyncSession, document: Document, result: dict[str, Any
         "risks": len(analysis.risks),
         "decisions": len(analysis.decisions),
         "milestones": len(analysis.milestones),
+        **({"llm_calls": llm.get("calls", 0), "cost_usd": llm.get("cost_usd", 0.0)} if llm else {}),
     }
 
 
