@@ -1,5 +1,5 @@
-"""A local server speaking the OpenAI chat-completions and the Anthropic Messages wire protocols, driven by
-a scripted model, so the real SDKs are exercised end to end without a network."""
+"""A local server speaking the OpenAI chat-completions, Anthropic Messages and Bedrock Converse wire
+protocols, driven by a scripted model, so the real SDKs are exercised end to end without a network."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ class FakeOpenAI:
 
 
 def document_of(request: dict[str, Any]) -> str:
-    """The document part of the user message, as the analyzer delimited it."""
-    match = DOCUMENT.search(request["messages"][-1]["content"])
+    """The document part of the user message, as the analyzer delimited it (a string for OpenAI and
+    Anthropic, text blocks for Bedrock)."""
+    content = request["messages"][-1]["content"]
+    text = content if isinstance(content, str) else "".join(block.get("text", "") for block in content)
+    match = DOCUMENT.search(text)
     return match[1] if match else ""
 
 
@@ -72,6 +75,22 @@ def message(content: str, model: str) -> dict[str, Any]:
     }
 
 
+def converse(content: str, model: str) -> dict[str, Any]:
+    """Bedrock's Converse answer, with the JSON as the forced tool's input."""
+    try:
+        block: dict[str, Any] = {
+            "toolUse": {"toolUseId": "t1", "name": "record_analysis", "input": json.loads(content)}
+        }
+    except json.JSONDecodeError:
+        block = {"text": content}
+    return {
+        "output": {"message": {"role": "assistant", "content": [block]}},
+        "stopReason": "tool_use",
+        "usage": {"inputTokens": 1000, "outputTokens": 100, "totalTokens": 1100},
+        "metrics": {"latencyMs": 1},
+    }
+
+
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -79,8 +98,11 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(request)
             reply = fake.model(request)
             time.sleep(reply.delay)
-            answer = message if self.path.endswith("/messages") else completion
-            body = answer(reply.content, request["model"]) if reply.status == 200 else {"error": {}}
+            if self.path.endswith("/converse"):
+                answer, model = converse, self.path.split("/")[2]
+            else:
+                answer, model = (message if self.path.endswith("/messages") else completion), request["model"]
+            body = answer(reply.content, model) if reply.status == 200 else {"message": "scripted failure"}
             data = json.dumps(body).encode()
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")

@@ -1,4 +1,5 @@
-"""The LLM analyzer through the real `openai` SDK against a local server speaking its wire protocol:
+"""The LLM analyzer through the real `openai`, `anthropic` and `boto3` SDKs against a local server speaking
+their wire protocols:
 structured output, repair, fallback, retries, timeouts, whole-document coverage, grounding, injection."""
 
 from __future__ import annotations
@@ -30,9 +31,26 @@ ACTION: Tom Miller to book the UAT rooms
 """
 
 
-def settings_for(fake: FakeOpenAI, **llm: Any) -> AnalysisSettings:
-    options = {"base_url": fake.url, "model": "test-model", "max_retries": 0, "timeout_seconds": 5.0, **llm}
-    return AnalysisSettings(analyzer="llm", llm=LLMSettings(**options))
+PROVIDERS = ("openai", "anthropic", "bedrock")
+# Where each wire protocol carries the JSON schema the answer must match.
+SCHEMA_OF = {
+    "openai": lambda request: request["response_format"]["json_schema"]["schema"],
+    "anthropic": lambda request: request["tools"][0]["input_schema"],
+    "bedrock": lambda request: request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"],
+}
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+
+
+def settings_for(fake: FakeOpenAI, provider: str = "openai", **llm: Any) -> AnalysisSettings:
+    """Each SDK pointed at the local server: OpenAI's wants the /v1 prefix, the others add their own paths."""
+    url = fake.url if provider == "openai" else fake.url.removesuffix("/v1")
+    options = {"provider": provider, "base_url": url, "api_key": "k", "model": "test-model", "max_retries": 0}
+    return AnalysisSettings(analyzer="llm", llm=LLMSettings(**{**options, "timeout_seconds": 5.0, **llm}))
 
 
 def extracted(tmp_path: Path, text: str, name: str = "notes.md") -> ExtractedDocument:
@@ -41,10 +59,17 @@ def extracted(tmp_path: Path, text: str, name: str = "notes.md") -> ExtractedDoc
     return extract(path, sniff(path, name), ExtractOptions())
 
 
-def analyze(tmp_path: Path, model: Model, text: str = NOTES, name: str = "notes.md", **llm: Any) -> Analysis:
+def analyze(
+    tmp_path: Path,
+    model: Model,
+    text: str = NOTES,
+    name: str = "notes.md",
+    provider: str = "openai",
+    **llm: Any,
+) -> Analysis:
     document = extracted(tmp_path, text, name)
     with fake_openai(model) as fake:
-        analysis = LLMAnalyzer(settings_for(fake, **llm)).analyze(document, filename=name)
+        analysis = LLMAnalyzer(settings_for(fake, provider, **llm)).analyze(document, filename=name)
         analysis.requests = fake.requests  # type: ignore[attr-defined]
     for item in [*analysis.action_items, *analysis.risks, *analysis.decisions, *analysis.milestones]:
         if item.evidence is not None:
@@ -57,8 +82,9 @@ def llm_record(analysis: Analysis) -> dict[str, Any]:
     return record
 
 
-def test_structured_output_becomes_grounded_items(tmp_path: Path) -> None:
-    analysis = analyze(tmp_path, reading_model)
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_structured_output_becomes_grounded_items(tmp_path: Path, provider: str) -> None:
+    analysis = analyze(tmp_path, reading_model, provider=provider)
     found = {(a.text, a.owner) for a in analysis.action_items}
     assert found == {
         ("Send the revised budget to finance", "Karen Brooks"),
@@ -78,26 +104,28 @@ def test_structured_output_becomes_grounded_items(tmp_path: Path) -> None:
         None,
     )
     [request] = analysis.requests  # type: ignore[attr-defined]
-    assert request["response_format"]["type"] == "json_schema"
-    assert request["stream"] is False
-    assert "action_items" in request["response_format"]["json_schema"]["schema"]["properties"]
+    assert request.get("stream", False) is False
+    assert "action_items" in SCHEMA_OF[provider](request)["properties"]
 
 
-def test_invalid_json_is_repaired_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_invalid_json_is_repaired_once(tmp_path: Path, provider: str) -> None:
     answers = iter([Reply(content="{not json"), None])
 
     def model(request: dict[str, Any]) -> Reply:
         return next(answers) or reading_model(request)
 
-    analysis = analyze(tmp_path, model)
+    analysis = analyze(tmp_path, model, provider=provider)
     assert len(analysis.action_items) == 2
     assert llm_record(analysis)["calls"] == 2
     repair = analysis.requests[1]["messages"][-1]["content"]  # type: ignore[attr-defined]
-    assert "{not json" in repair
+    assert "{not json" in json.dumps(repair)
 
 
-def test_invalid_twice_falls_back_to_the_rules_with_the_reason(tmp_path: Path) -> None:
-    analysis = analyze(tmp_path, lambda request: Reply(content='{"action_items": [{"owner": 3}]}'))
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_invalid_twice_falls_back_to_the_rules_with_the_reason(tmp_path: Path, provider: str) -> None:
+    invalid = Reply(content='{"action_items": [{"owner": 3}]}')
+    analysis = analyze(tmp_path, lambda request: invalid, provider=provider)
     record = llm_record(analysis)
     assert record["fallback"]["reason"] == "llm_output_invalid"
     assert "action_items" in record["fallback"]["detail"]
@@ -105,21 +133,23 @@ def test_invalid_twice_falls_back_to_the_rules_with_the_reason(tmp_path: Path) -
     assert len(analysis.action_items) == 2  # the offline rules still read the ACTION lines
 
 
-def test_rate_limit_is_retried(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_rate_limit_is_retried(tmp_path: Path, provider: str) -> None:
     statuses = iter([429, 200])
 
     def model(request: dict[str, Any]) -> Reply:
         status = next(statuses)
         return reading_model(request) if status == 200 else Reply(status=429)
 
-    analysis = analyze(tmp_path, model, max_retries=2)
+    analysis = analyze(tmp_path, model, provider=provider, max_retries=2)
     assert llm_record(analysis)["fallback"] is None
     assert len(analysis.requests) == 2  # type: ignore[attr-defined]
     assert len(analysis.action_items) == 2
 
 
-def test_timeout_falls_back(tmp_path: Path) -> None:
-    analysis = analyze(tmp_path, lambda request: Reply(delay=2.0), timeout_seconds=0.3)
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_timeout_falls_back(tmp_path: Path, provider: str) -> None:
+    analysis = analyze(tmp_path, lambda request: Reply(delay=2.0), provider=provider, timeout_seconds=0.3)
     assert llm_record(analysis)["fallback"]["reason"] == "llm_unavailable"
     assert len(analysis.action_items) == 2
 
@@ -225,3 +255,35 @@ def test_an_unknown_provider_falls_back_with_the_reason(tmp_path: Path) -> None:
     analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
     assert llm_record(analysis)["fallback"]["reason"] == "unknown_provider"
     assert len(analysis.action_items) == 2
+
+
+def test_bedrock_converse_with_a_forced_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with fake_openai(reading_model) as fake:
+        endpoint = fake.url.removesuffix("/v1")
+        llm = LLMSettings(provider="bedrock", model="anthropic.claude-test", base_url=endpoint, max_retries=0)
+        analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
+    assert {a.owner for a in analysis.action_items} == {"Karen Brooks", "Tom Miller"}
+    record = llm_record(analysis)
+    assert (record["provider"], record["calls"], record["tokens_in"], record["fallback"]) == (
+        "bedrock",
+        1,
+        1000,
+        None,
+    )
+    [request] = fake.requests
+    assert request["toolConfig"]["toolChoice"] == {"tool": {"name": "record_analysis"}}
+
+
+def test_bedrock_throttling_is_retried_then_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with fake_openai(lambda request: Reply(status=429)) as fake:
+        endpoint = fake.url.removesuffix("/v1")
+        llm = LLMSettings(provider="bedrock", model="m", base_url=endpoint, max_retries=1)
+        analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
+    assert len(fake.requests) == 2
+    assert llm_record(analysis)["fallback"]["reason"] == "llm_unavailable"

@@ -31,6 +31,7 @@ class LLMProvider(Protocol):
 _PROVIDERS: dict[str, str] = {
     "openai": "pmdi.llm.openai_compat:OpenAIProvider",
     "anthropic": "pmdi.llm.anthropic_provider:AnthropicProvider",
+    "bedrock": "pmdi.llm.bedrock_provider:BedrockProvider",
 }
 
 
