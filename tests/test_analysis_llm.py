@@ -1,6 +1,6 @@
 """The LLM analyzer through the real `openai`, `anthropic` and `boto3` SDKs against a local server speaking
-their wire protocols:
-structured output, repair, fallback, retries, timeouts, whole-document coverage, grounding, injection."""
+their wire protocols: structured output, repair, fallback, retries, timeouts, whole-document coverage,
+grounding, injection."""
 
 from __future__ import annotations
 
