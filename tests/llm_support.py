@@ -31,6 +31,7 @@ Model = Callable[[dict[str, Any]], Reply]
 class FakeOpenAI:
     model: Model
     requests: list[dict[str, Any]] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
     url: str = ""
 
 
@@ -96,6 +97,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             fake.requests.append(request)
+            fake.authorizations.append(self.headers.get("Authorization") or self.headers.get("x-api-key", ""))
             reply = fake.model(request)
             time.sleep(reply.delay)
             if self.path.endswith("/converse"):

@@ -11,7 +11,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from pmdi.analysis.models import DocumentAnalysis
+from pmdi.audit.models import AuditEvent
 from pmdi.config import AnalysisSettings, LLMSettings
+from pmdi.llm.models import OrgLLMSettings
 from tests.conftest import client_for
 from tests.helpers import Api
 from tests.jobs_support import fresh_app, wait_settled
@@ -140,3 +142,50 @@ async def test_llm_analysis_costs_are_counted_cached_and_budgeted(tmp_root: Path
             0.002,
         )
         assert (await client.get("/api/v1/usage?month=2026-13", headers=owner.headers)).status_code == 400
+
+
+async def test_an_organisation_brings_its_own_model_and_key(tmp_root: Path) -> None:
+    async with fresh_app("sqlite", tmp_root, embedded=True) as (app, _), client_for(app) as client:
+        api = Api(client)
+        owner, other = await api.user(), await api.user("other")
+        org_id = await api.org(owner)
+        await api.org(other)
+        member = await api.add_member(owner, org_id, "member")
+        url = f"/api/v1/orgs/{org_id}/llm"
+        assert (await client.get(url, headers=owner.headers)).json()["source"] == "server"
+        with fake_openai(reading_model) as fake:
+            body = {
+                "provider": "openai",
+                "model": "org-model",
+                "base_url": fake.url,
+                "api_key": "sk-org-secret",
+            }
+            refused = await client.put(url, json=body, headers=owner.headers)
+            assert refused.status_code == 400  # the fake server is on loopback: private unless allowed
+            app.state.pmdi.settings.analysis.llm.allow_private_base_urls = True
+            assert (await client.put(url, json=body, headers=member.headers)).status_code == 403
+            saved = await client.put(url, json=body, headers=owner.headers)
+            assert saved.json()["api_key_set"] is True
+            assert "sk-org-secret" not in saved.text + (await client.get(url, headers=owner.headers)).text
+
+            notes = b"# Sync, 3 March 2025\n\nACTION: Karen Brooks to send the budget\n"
+            mine = await api.uploaded(owner, await api.project(owner), "sync.md", notes)
+            theirs = await api.uploaded(other, await api.project(other), "sync.md", notes)
+            await wait_settled(client, owner, 1)
+            await wait_settled(client, other, 1)
+        analysis = (
+            await client.get(f"/api/v1/documents/{mine['id']}/analysis", headers=owner.headers)
+        ).json()
+        assert (analysis["analyzer"], analysis["llm"]["model"]) == ("llm", "org-model")
+        assert fake.authorizations == ["Bearer sk-org-secret"]
+        other_analysis = await client.get(f"/api/v1/documents/{theirs['id']}/analysis", headers=other.headers)
+        assert other_analysis.json()["analyzer"] == "rules"
+
+        async with app.state.pmdi.sessionmaker() as session:
+            stored = await session.scalar(select(OrgLLMSettings.api_key_encrypted))
+            audit = (await session.execute(select(AuditEvent.data))).scalars().all()
+        assert stored is not None
+        assert "sk-org-secret" not in stored
+        assert "sk-org-secret" not in json.dumps(audit)
+        assert (await client.delete(url, headers=owner.headers)).status_code == 204
+        assert (await client.get(url, headers=owner.headers)).json()["source"] == "server"

@@ -105,6 +105,8 @@ class LLMSettings(ProviderSettings):
     document_timeout_seconds: float = 900.0  # all calls for one document; then the document fails
     ungrounded: Literal["drop", "flag"] = "drop"
     monthly_budget_usd: float | None = None  # per organisation; once spent, the rules analyse
+    # An organisation's own base URL may not point into this network unless allowed (SSRF).
+    allow_private_base_urls: bool = False
 
     def chain(self) -> list[ProviderSettings]:
         return [ProviderSettings.model_validate(self.model_dump(include=set(ProviderSettings.model_fields))),

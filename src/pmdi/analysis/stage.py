@@ -11,6 +11,7 @@ from pmdi.analysis.llm import prompts
 from pmdi.analysis.repository import AnalysisRepository
 from pmdi.analysis.service import replace_analysis
 from pmdi.config import AnalysisSettings
+from pmdi.core.crypto import SecretUnreadable
 from pmdi.core.state import AppState
 from pmdi.documents.models import Document, DocumentStatus
 from pmdi.documents.repository import DocumentContentRepository
@@ -18,6 +19,7 @@ from pmdi.events.schemas import EventType
 from pmdi.extraction.model import ExtractedDocument
 from pmdi.jobs.errors import PermanentStageError
 from pmdi.jobs.pipeline import Stage, StageInput
+from pmdi.llm.org_settings import effective_analysis
 from pmdi.llm.service import record_usage, spent_this_month
 
 
@@ -29,7 +31,6 @@ def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filenam
 
 async def _compute(stage_input: StageInput) -> dict[str, Any]:
     ref, state = stage_input.document, stage_input.state
-    settings = state.settings.analysis
     async with state.sessionmaker() as session:
         stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
         if stored is None:
@@ -40,6 +41,10 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
             "blocks": stored.blocks,
             "metadata": stored.meta,
         }
+        try:
+            settings = await effective_analysis(session, state.settings, ref.organization_id)
+        except SecretUnreadable as exc:
+            return await _rules_instead(state, content, ref.filename, "secret_unreadable", exc.detail)
         if settings.analyzer == "llm":
             key = cache_key(ref.sha256, settings.llm.provider, settings.llm.model)
             cached = await AnalysisRepository(session, ref.organization_id).cached(key)
@@ -47,10 +52,8 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
                 return _from_cache(cached.result)
             budget = settings.llm.monthly_budget_usd
             if budget is not None and await spent_this_month(session, ref.organization_id) >= budget:
-                result = await _run(
-                    state, content, settings.model_copy(update={"analyzer": "rules"}), ref.filename
-                )
-                return _budget_spent(result, settings, budget)
+                detail = f"The monthly LLM budget of {budget:g} USD is spent."
+                return await _rules_instead(state, content, ref.filename, "budget_exhausted", detail)
     return await _run(state, content, settings, ref.filename)
 
 
@@ -71,10 +74,15 @@ def _from_cache(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "llm": {**llm, "cached": True}}
 
 
-def _budget_spent(result: dict[str, Any], settings: AnalysisSettings, budget: float) -> dict[str, Any]:
-    reason = {"reason": "budget_exhausted", "detail": f"The monthly LLM budget of {budget:g} USD is spent."}
-    llm = {"provider": settings.llm.provider, "model": settings.llm.model, "calls": 0, "cost_usd": 0.0}
-    return {**result, "analyzer": "rules (fallback from llm)", "llm": {**llm, "fallback": reason}}
+async def _rules_instead(
+    state: AppState, content: dict[str, Any], filename: str, reason: str, detail: str
+) -> dict[str, Any]:
+    """The offline rules, recorded as a fallback from the LLM with the reason no call was made."""
+    settings = state.settings.analysis.model_copy(update={"analyzer": "rules"})
+    result = await _run(state, content, settings, filename)
+    llm = {"provider": "", "model": "", "calls": 0, "cost_usd": 0.0}
+    fallback = {"reason": reason, "detail": detail}
+    return {**result, "analyzer": "rules (fallback from llm)", "llm": {**llm, "fallback": fallback}}
 
 
 async def _save(session: AsyncSession, document: Document, result: dict[str, Any]) -> dict[str, Any]:

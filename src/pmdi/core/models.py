@@ -8,7 +8,7 @@ from pmdi.core.db import Base
 from pmdi.documents.models import Document, DocumentContent
 from pmdi.events.models import Event
 from pmdi.jobs.models import Job, JobStage
-from pmdi.llm.models import LLMUsage
+from pmdi.llm.models import LLMUsage, OrgLLMSettings
 from pmdi.organizations.models import Invitation, Membership, Organization
 from pmdi.projects.models import Project
 
@@ -26,6 +26,7 @@ __all__ = [
     "JobStage",
     "LLMUsage",
     "Membership",
+    "OrgLLMSettings",
     "Organization",
     "Project",
     "User",

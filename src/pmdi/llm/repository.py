@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from pmdi.core.tenancy import OrgRepository
-from pmdi.llm.models import LLMUsage
+from pmdi.llm.models import LLMUsage, OrgLLMSettings
 
 
 class LLMUsageRepository(OrgRepository[LLMUsage]):
@@ -20,3 +20,10 @@ class LLMUsageRepository(OrgRepository[LLMUsage]):
         ).where(LLMUsage.organization_id == self.organization_id, LLMUsage.month == month)
         row = (await self.session.execute(stmt)).one()
         return int(row[0]), int(row[1]), int(row[2]), int(row[3]), float(row[4])
+
+
+class OrgLLMSettingsRepository(OrgRepository[OrgLLMSettings]):
+    model = OrgLLMSettings
+
+    async def current(self) -> OrgLLMSettings | None:
+        return (await self.session.execute(self.select())).scalar_one_or_none()

@@ -1,4 +1,4 @@
-"""llm usage and analysis cache key
+"""llm usage, analysis cache key, organisation llm settings
 
 Revision ID: 0004
 Revises: 0003
@@ -49,6 +49,32 @@ def upgrade() -> None:
     with op.batch_alter_table("llm_usage", schema=None) as batch_op:
         batch_op.create_index("ix_llm_usage_org_month", ["organization_id", "month"], unique=False)
         batch_op.create_index(batch_op.f("ix_llm_usage_organization_id"), ["organization_id"], unique=False)
+    op.create_table(
+        "org_llm_settings",
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("model", sa.String(length=200), nullable=False),
+        sa.Column("base_url", sa.String(length=500), nullable=True),
+        sa.Column("region", sa.String(length=40), nullable=True),
+        sa.Column("api_key_encrypted", sa.Text(), nullable=True),
+        sa.Column("monthly_budget_usd", sa.Float(), nullable=True),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_org_llm_settings_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_org_llm_settings")),
+        sa.UniqueConstraint("organization_id", name="uq_org_llm_settings_organization_id"),
+    )
+    with op.batch_alter_table("org_llm_settings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_org_llm_settings_organization_id"), ["organization_id"], unique=False
+        )
     with op.batch_alter_table("document_analyses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cache_key", sa.String(length=400), nullable=True))
         batch_op.create_index(batch_op.f("ix_document_analyses_cache_key"), ["cache_key"], unique=False)
@@ -58,4 +84,5 @@ def downgrade() -> None:
     with op.batch_alter_table("document_analyses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_document_analyses_cache_key"))
         batch_op.drop_column("cache_key")
+    op.drop_table("org_llm_settings")
     op.drop_table("llm_usage")
