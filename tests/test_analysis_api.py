@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from pmdi.analysis.models import DocumentAnalysis
 from pmdi.audit.models import AuditEvent
-from pmdi.config import AnalysisSettings, LLMSettings
+from pmdi.config import AnalysisSettings, LLMSettings, ProviderSettings
+from pmdi.llm.breaker import CircuitBreaker
 from pmdi.llm.models import OrgLLMSettings
 from tests.conftest import client_for
 from tests.helpers import Api
 from tests.jobs_support import fresh_app, wait_settled
-from tests.llm_support import fake_openai, reading_model
+from tests.llm_support import Reply, fake_openai, reading_model
 
 PMDI = str(Path(sys.executable).parent / "pmdi")
 NOTES = """# Steering committee, 3 March 2025
@@ -189,3 +190,41 @@ async def test_an_organisation_brings_its_own_model_and_key(tmp_root: Path) -> N
         assert "sk-org-secret" not in json.dumps(audit)
         assert (await client.delete(url, headers=owner.headers)).status_code == 204
         assert (await client.get(url, headers=owner.headers)).json()["source"] == "server"
+
+
+async def test_a_failing_provider_opens_its_circuit(tmp_root: Path) -> None:
+    async with fresh_app("sqlite", tmp_root, embedded=True) as (app, _), client_for(app) as client:
+        api = Api(client)
+        owner = await api.user()
+        await api.org(owner)
+        project = await api.project(owner)
+        app.state.pmdi.breaker.failures_to_open = 1
+        with fake_openai(lambda request: Reply(status=503)) as fake:
+            llm = LLMSettings(base_url=fake.url, model="m1", max_retries=0)
+            app.state.pmdi.settings.analysis = AnalysisSettings(analyzer="llm", llm=llm)
+            first = await api.uploaded(owner, project, "a.md", b"# Sync\n\nACTION: Ann to send the budget\n")
+            await wait_settled(client, owner, 1)
+            second = await api.uploaded(owner, project, "b.md", b"# Sync\n\nACTION: Bo to book the rooms\n")
+            await wait_settled(client, owner, 2)
+        reasons = []
+        for document in (first, second):
+            url = f"/api/v1/documents/{document['id']}/analysis"
+            reasons.append((await client.get(url, headers=owner.headers)).json()["llm"]["fallback"]["reason"])
+        assert reasons == ["llm_unavailable", "circuit_open"]
+        assert len(fake.requests) == 1
+
+
+def test_an_open_circuit_lets_one_trial_through_after_the_cool_down() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures_to_open=2, cooldown_seconds=30, clock=lambda: now[0])
+    llm = LLMSettings(model="a", fallbacks=[ProviderSettings(model="b")])
+    breaker.record("openai:a", ok=False)
+    assert breaker.usable(llm) == llm
+    breaker.record("openai:a", ok=False)
+    usable = breaker.usable(llm)
+    assert (usable.model if usable else None, usable.fallbacks if usable else None) == ("b", [])
+    now[0] = 31.0
+    assert breaker.allows("openai:a")
+    breaker.record("openai:a", ok=True)
+    now[0] = 32.0
+    assert breaker.usable(llm).model == "a"  # type: ignore[union-attr]

@@ -107,6 +107,8 @@ class LLMSettings(ProviderSettings):
     monthly_budget_usd: float | None = None  # per organisation; once spent, the rules analyse
     # An organisation's own base URL may not point into this network unless allowed (SSRF).
     allow_private_base_urls: bool = False
+    breaker_failures: int = 5  # consecutive unavailable answers that open a provider's circuit
+    breaker_cooldown_seconds: float = 60.0
 
     def chain(self) -> list[ProviderSettings]:
         return [ProviderSettings.model_validate(self.model_dump(include=set(ProviderSettings.model_fields))),

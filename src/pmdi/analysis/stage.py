@@ -46,6 +46,11 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
         except SecretUnreadable as exc:
             return await _rules_instead(state, content, ref.filename, "secret_unreadable", exc.detail)
         if settings.analyzer == "llm":
+            usable = state.breaker.usable(settings.llm)
+            if usable is None:
+                detail = "Every configured LLM provider failed repeatedly; retrying after a cool-down."
+                return await _rules_instead(state, content, ref.filename, "circuit_open", detail)
+            settings = settings.model_copy(update={"llm": usable})
             key = cache_key(ref.sha256, settings.llm.provider, settings.llm.model)
             cached = await AnalysisRepository(session, ref.organization_id).cached(key)
             if cached is not None:
@@ -54,7 +59,9 @@ async def _compute(stage_input: StageInput) -> dict[str, Any]:
             if budget is not None and await spent_this_month(session, ref.organization_id) >= budget:
                 detail = f"The monthly LLM budget of {budget:g} USD is spent."
                 return await _rules_instead(state, content, ref.filename, "budget_exhausted", detail)
-    return await _run(state, content, settings, ref.filename)
+    result = await _run(state, content, settings, ref.filename)
+    state.breaker.observe(result.get("llm"))
+    return result
 
 
 async def _run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +17,7 @@ from pmdi.core.processes import Sandbox
 from pmdi.events.bus import EVENT_BUSES, EventBus
 from pmdi.jobs.backends import JobBackend, create_backend
 from pmdi.jobs.dispatcher import Dispatcher
+from pmdi.llm.breaker import CircuitBreaker
 from pmdi.storage.base import Storage, create_storage
 
 
@@ -32,6 +33,7 @@ class AppState:
     processes: Sandbox
     backend: JobBackend
     dispatcher: Dispatcher
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
 
 
 @asynccontextmanager
@@ -44,6 +46,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     processes = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
     backend = create_backend(settings)
     dispatcher = Dispatcher(sessionmaker, backend, settings.worker)
+    llm = settings.analysis.llm
     try:
         await backend.start()
         yield AppState(
@@ -57,6 +60,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
             processes=processes,
             backend=backend,
             dispatcher=dispatcher,
+            breaker=CircuitBreaker(llm.breaker_failures, llm.breaker_cooldown_seconds),
         )
     finally:
         await dispatcher.close()
