@@ -103,6 +103,8 @@ def test_structured_output_becomes_grounded_items(tmp_path: Path, provider: str)
         100,
         None,
     )
+    [call] = record["per_call"]
+    assert (call["provider"], call["tokens_in"], call["tokens_out"]) == (provider, 1000, 100)
     [request] = analysis.requests  # type: ignore[attr-defined]
     assert request.get("stream", False) is False
     assert "action_items" in SCHEMA_OF[provider](request)["properties"]

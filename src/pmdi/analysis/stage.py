@@ -77,7 +77,8 @@ def cache_key(sha256: str, provider: str, model: str) -> str:
 
 def _from_cache(result: dict[str, Any]) -> dict[str, Any]:
     """The stored analysis of identical content by the same model and prompt; this run costs nothing."""
-    llm = {**result["llm"], "calls": 0, "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0, "seconds": 0.0}
+    spent = {"calls": 0, "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0, "seconds": 0.0, "per_call": []}
+    llm = {**result["llm"], **spent}
     return {**result, "llm": {**llm, "cached": True}}
 
 

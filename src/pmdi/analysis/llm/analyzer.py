@@ -4,7 +4,7 @@ the fallback, with the reason recorded, whenever the model cannot be used."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +35,7 @@ class Usage:
     parts: int = 0
     ungrounded: int = 0
     untrusted: int = 0  # items read from text that addresses a model ("ignore previous instructions ...")
+    per_call: list[dict[str, Any]] = field(default_factory=list)
 
 
 class LLMAnalyzer:
@@ -127,19 +128,33 @@ class _PartReader:
         usage.tokens_in += completion.tokens_in
         usage.tokens_out += completion.tokens_out
         usage.seconds += completion.seconds
-        usage.cost_usd += (
+        cost = (
             completion.tokens_in * prices.usd_per_million_input_tokens
             + completion.tokens_out * prices.usd_per_million_output_tokens
         ) / 1_000_000
+        usage.cost_usd += cost
+        usage.per_call.append(
+            {
+                "provider": prices.provider,
+                "model": prices.model,
+                "tokens_in": completion.tokens_in,
+                "tokens_out": completion.tokens_out,
+                "seconds": round(completion.seconds, 3),
+                "cost_usd": round(cost, 6),
+            }
+        )
         return completion.text
 
 
 def _failure(settings: ProviderSettings, exc: LLMError) -> dict[str, str]:
+    detail = str(exc)
+    if settings.api_key is not None:  # an SDK error may echo the key; the record is served by the API
+        detail = detail.replace(settings.api_key.get_secret_value(), "[redacted]")
     return {
         "provider": settings.provider,
         "model": settings.model,
         "reason": exc.reason,
-        "detail": str(exc)[:500],
+        "detail": detail[:500],
     }
 
 
