@@ -289,3 +289,14 @@ def test_bedrock_throttling_is_retried_then_falls_back(
         analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm", llm=llm)).analyze(extracted(tmp_path, NOTES))
     assert len(fake.requests) == 2
     assert llm_record(analysis)["fallback"]["reason"] == "llm_unavailable"
+
+
+def test_a_missing_sdk_falls_back_with_the_install_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openai", None)  # as if `pmdi[openai]` was not installed
+    analysis = LLMAnalyzer(AnalysisSettings(analyzer="llm")).analyze(extracted(tmp_path, NOTES))
+    fallback = llm_record(analysis)["fallback"]
+    assert fallback["reason"] == "sdk_missing"
+    assert "pmdi[openai]" in fallback["detail"]
+    assert len(analysis.action_items) == 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pmdi.config import ProviderSettings
-from pmdi.llm.errors import UnknownProvider
+from pmdi.llm.errors import SDKMissing, UnknownProvider
 
 
 @dataclass(frozen=True)
@@ -42,5 +42,10 @@ def get_provider(settings: ProviderSettings) -> LLMProvider:
             f"No LLM provider named {settings.provider!r}; choose one of {sorted(_PROVIDERS)}."
         )
     module, _, attribute = target.partition(":")
-    provider: LLMProvider = getattr(importlib.import_module(module), attribute)(settings)
+    try:
+        provider: LLMProvider = getattr(importlib.import_module(module), attribute)(settings)
+    except ImportError as exc:  # the SDKs are optional extras
+        raise SDKMissing(
+            f"The {settings.provider} SDK is not installed: pip install 'pmdi[{settings.provider}]'."
+        ) from exc
     return provider

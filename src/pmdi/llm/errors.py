@@ -20,3 +20,7 @@ class LLMOutputInvalid(LLMError):
     """The model's answer did not match the schema, even after one repair attempt."""
 
     reason = "llm_output_invalid"
+
+
+class SDKMissing(LLMError):
+    reason = "sdk_missing"
