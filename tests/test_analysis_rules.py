@@ -330,3 +330,13 @@ def test_numbered_plain_text_sections_and_carried_motions(tmp_path: Path) -> Non
     [decision] = analysis.decisions
     assert decision.text.startswith("It was moved by Mohammed Aziz that the contingency be increased")
     assert decision.text.endswith("The motion was carried.")
+
+
+def test_any_named_event_with_a_set_date_is_a_milestone(tmp_path: Path) -> None:
+    notes = (
+        "# Facilities committee minutes, 8 January 2025\n\n"
+        "The annual fire drill is scheduled for 29 January 2025.\n\n"
+        "The next meeting is scheduled for 5 February 2025.\n"
+    )
+    found = {m.name: m.date for m in analyze(tmp_path, "minutes.md", notes).milestones}
+    assert found == {"Annual fire drill": dt.date(2025, 1, 29)}

@@ -23,9 +23,16 @@ _EVENT = re.compile(
     r"go[- ]no[- ]go|demo day|launch date|target date)\b",
     re.I,
 )
+# "The annual fire drill is scheduled for 29 January": any named event, when a date is set for it.
 _SCHEDULED = re.compile(
-    r"\b(?:scheduled|planned|targeted|slated|set for|expected|due|moved|pushed|slipped|is on|will be on|"
-    r"takes place|happens)\b",
+    r"^\W*(?:the|our|a|an)?\s*(?P<name>[A-Za-z][\w'/&-]*(?: [\w'/&-]+){0,6}?)\s+"
+    r"(?:is|are|will be|has been|have been|remains|stays)\s+(?:now\s+)?"
+    r"(?:scheduled|planned|booked|targeted|slated|set|confirmed)\s+(?:for|on)\b",
+    re.I,
+)
+_NOT_AN_EVENT = re.compile(
+    r"^(?:it|this|that|which|we|they|he|she|there|next meeting|the next meeting|meeting|call|sync|session)$"
+    r"|\b(?:meeting|call|sync|stand-?up|session)$",
     re.I,
 )
 _PAST_REPORT = re.compile(r"\b(?:was|were) (?:released|launched|completed)\b", re.I)
@@ -100,11 +107,19 @@ class MilestoneFinder:
         for start, end in _clauses(unit.text):
             clause = unit.text[start:end]
             event = _EVENT.search(clause)
+            scheduled = _SCHEDULED.match(clause)
+            named = scheduled is not None and not _NOT_AN_EVENT.search(scheduled["name"])
             dates = [d for d in find_dates(clause, self.ctx) if not d.relative]
-            if event is None or not dates or _PAST_REPORT.search(clause) or _CONDITION.match(clause):
+            if (
+                (event is None and not named)
+                or not dates
+                or _PAST_REPORT.search(clause)
+                or _CONDITION.match(clause)
+            ):
                 continue  # "released tomorrow" in chat, "was launched on" in a report: no milestone
             date = _current(clause, dates)
-            milestone = self._make(unit, _event_name(clause, event), date, 0.5)
+            name = _event_name(clause, event) if event is not None else scheduled["name"] if scheduled else ""
+            milestone = self._make(unit, name[:1].upper() + name[1:], date, 0.5)
             milestone.evidence = self.evidence.make(unit.start + start, unit.start + end)
             found.append(milestone)
         return found
