@@ -336,7 +336,9 @@ def test_any_named_event_with_a_set_date_is_a_milestone(tmp_path: Path) -> None:
     notes = (
         "# Facilities committee minutes, 8 January 2025\n\n"
         "The annual fire drill is scheduled for 29 January 2025.\n\n"
-        "The next meeting is scheduled for 5 February 2025.\n"
+        "The next meeting is scheduled for 5 February 2025.\n\n"
+        "Can you confirm that the go-live date of 30 June still holds?\n\n"
+        "One risk: if the permit is late, the cut-over could slip past 14 March.\n"
     )
     found = {m.name: m.date for m in analyze(tmp_path, "minutes.md", notes).milestones}
-    assert found == {"Annual fire drill": dt.date(2025, 1, 29)}
+    assert found == {"Annual fire drill": dt.date(2025, 1, 29), "Go-live date": dt.date(2025, 6, 30)}

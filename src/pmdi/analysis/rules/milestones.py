@@ -35,8 +35,9 @@ _NOT_AN_EVENT = re.compile(
     r"|\b(?:meeting|call|sync|stand-?up|session)$",
     re.I,
 )
-_PAST_REPORT = re.compile(r"\b(?:was|were) (?:released|launched|completed)\b", re.I)
 _MAX_NAME_CHARS = 120
+# "Can you confirm that the go-live date of 30 June still holds?" asks about a date already set.
+_CONFIRMING = re.compile(r"^\W*(?:can|could|would) you (?:please )?confirm\b|^\W*please confirm\b", re.I)
 _NEW_DATE = re.compile(r"\b(?:to|until|now|revised|new date|re-?planned for|forecast)\W*$", re.I)
 _DATE_LEAD = re.compile(
     r"\s*(?:on|by|for|at|is|are|will be|to|:|-|\u2013|\u2014|due|scheduled for|planned for|target(?:ed)? for|"
@@ -85,7 +86,8 @@ class MilestoneFinder:
     def _unit(self, unit: Unit) -> list[Milestone]:
         text = unit.text
         skipped = (Section.ACTIONS, Section.ATTENDEES, Section.RISKS, Section.DONE)
-        if len(text) > 400 or text.endswith("?") or unit.section in skipped:
+        question = text.endswith("?") and not _CONFIRMING.match(text)
+        if len(text) > 400 or question or unit.section in skipped:
             return []  # a risk's or a task's date is not a milestone's
         dates = find_dates(text, self.ctx, loose=unit.section is Section.MILESTONES)
         if not dates:
@@ -110,13 +112,8 @@ class MilestoneFinder:
             scheduled = _SCHEDULED.match(clause)
             named = scheduled is not None and not _NOT_AN_EVENT.search(scheduled["name"])
             dates = [d for d in find_dates(clause, self.ctx) if not d.relative]
-            if (
-                (event is None and not named)
-                or not dates
-                or _PAST_REPORT.search(clause)
-                or _CONDITION.match(clause)
-            ):
-                continue  # "released tomorrow" in chat, "was launched on" in a report: no milestone
+            if (event is None and not named) or not dates or _NOT_PLANNED.search(clause):
+                continue  # "was launched on" in a report, "if X slips we miss the release": no milestone
             date = _current(clause, dates)
             name = _event_name(clause, event) if event is not None else scheduled["name"] if scheduled else ""
             milestone = self._make(unit, name[:1].upper() + name[1:], date, 0.5)
@@ -133,7 +130,12 @@ class MilestoneFinder:
         )
 
 
-_CONDITION = re.compile(r"^\W*(?:if|unless|in case|should)\b", re.I)
+# Reported past, conditions and risks date no plan.
+_NOT_PLANNED = re.compile(
+    r"\b(?:was|were) (?:released|launched|completed)\b|^\W*(?:in case|should)\b|"
+    r"\b(?:risks?|concern|if|unless)\b",
+    re.I,
+)
 _CLAUSE_END = re.compile(r";\s+|[.!?]\s+(?=[A-Z])|\s+[\u2013\u2014]\s+")
 _NAME_STOP_WORDS = """
     the a an of to for on by at in is are was were will be been we we'll our their its it this that if and or
