@@ -17,7 +17,7 @@ from typing import IO
 import httpx
 import pytest
 
-from pmdi.config import DatabaseSettings, RealtimeSettings, Settings
+from pmdi.config import DatabaseSettings, RealtimeSettings, SearchSettings, Settings
 from pmdi.core import migrations
 from pmdi.core.db import create_engine
 from tests.conftest import IN_CI, fresh_database_url, make_settings
@@ -131,6 +131,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PMDI_WORKER__POLL_SECONDS": str(worker.poll_seconds),
         "PMDI_WORKER__RETRY_BACKOFF_SECONDS": str(worker.retry_backoff_seconds),
         "PMDI_WORKER__DISPATCH_WINDOW": str(worker.dispatch_window),
+        "PMDI_SEARCH__EMBEDDINGS": settings.search.embeddings,
     }
 
 
@@ -145,6 +146,9 @@ async def cluster(tmp_root: Path) -> AsyncIterator[Cluster]:
         settings = make_settings(url, tmp_root / f"cluster-{uuid.uuid4().hex[:6]}")
         settings.redis_url = REDIS_URL
         settings.realtime = RealtimeSettings(backend="redis")
+        # These tests load the job machinery with megabytes of generated text; embedding it would take
+        # minutes and prove nothing about delivery (search is tested in test_search).
+        settings.search = SearchSettings(embeddings="none")
         settings.worker = settings.worker.model_copy(
             update={
                 "backend": "taskiq",

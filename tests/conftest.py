@@ -142,7 +142,7 @@ def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     path = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
     assert path.is_dir(), f"the shared corpus is missing at {path}"

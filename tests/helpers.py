@@ -106,7 +106,10 @@ PIPELINE_EVENTS = [
     "job.progress",
     "job.progress",
     "analysis.ready",
-    "document.status",  # analyzed
+    "document.status",  # indexing
+    "job.progress",
+    "job.progress",
+    "document.status",  # indexed
     "document.processed",
 ]
 

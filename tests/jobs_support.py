@@ -19,7 +19,7 @@ from pmdi.core.db import create_engine
 from tests.conftest import fresh_database_url, make_settings
 from tests.helpers import User
 
-FINAL = {"analyzed", "failed", "cancelled"}
+FINAL = {"indexed", "failed", "cancelled"}
 
 
 @asynccontextmanager

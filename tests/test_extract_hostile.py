@@ -104,7 +104,7 @@ async def test_hostile_files_fail_cleanly_and_the_next_file_is_processed(tmp_roo
         fine = await api.uploaded(owner, project, "fine.pdf", valid_pdf)
         settled = {d["filename"]: d for d in await wait_settled(client, owner, len(hostile) + 1, within=120)}
 
-    assert settled["fine.pdf"]["status"] == "analyzed", settled["fine.pdf"]
+    assert settled["fine.pdf"]["status"] == "indexed", settled["fine.pdf"]
     assert settled["fine.pdf"]["id"] == fine["id"]
     reasons = {name: (settled[name]["status"], settled[name]["error_reason"]) for name in hostile}
     assert all(status == "failed" and reason for status, reason in reasons.values()), reasons

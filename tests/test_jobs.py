@@ -43,8 +43,8 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
         text = await api.uploaded(owner, project, "notes.txt", b"line one\nline two words\n")
         settled = {d["id"]: d for d in await wait_settled(client, owner, 3)}
 
-        assert settled[notes["id"]]["status"] == "analyzed"
-        assert settled[text["id"]]["status"] == "analyzed"
+        assert settled[notes["id"]]["status"] == "indexed"
+        assert settled[text["id"]]["status"] == "indexed"
         assert settled[truncated["id"]]["status"] == "failed"
         assert settled[truncated["id"]]["error_reason"]
 
@@ -59,7 +59,7 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
         job = jobs.json()["items"][0]
         assert (job["state"], job["progress"], job["attempts"]) == ("succeeded", 100, 1)
         detail = (await client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers)).json()
-        extract, analyze = detail["stages"]
+        extract, analyze, index = detail["stages"]
         assert (extract["stage"], extract["state"], extract["attempts"]) == ("extract", "succeeded", 1)
         assert (extract["result"]["pages"], extract["result"]["chars"]) == (1, len(body["text"]))
         assert extract["duration_ms"] >= 0
@@ -68,6 +68,7 @@ async def test_uploads_are_processed_in_the_background(backend: str, tmp_root: P
             "succeeded",
             1,
         )
+        assert (index["stage"], index["state"], index["result"]["chunks"]) == ("index", "succeeded", 1)
 
         analysis = (
             await client.get(f"/api/v1/documents/{notes['id']}/analysis", headers=owner.headers)
@@ -102,7 +103,7 @@ def flaky_stage(failures: int, permanent: bool = False) -> tuple[Stage, list[int
     async def save(session: Any, document: Any, result: dict[str, Any]) -> dict[str, Any]:
         return result
 
-    return Stage("flaky", DocumentStatus.ANALYZING, DocumentStatus.ANALYZED, compute, save), calls
+    return Stage("flaky", DocumentStatus.INDEXING, DocumentStatus.INDEXED, compute, save), calls
 
 
 async def run_with(app_state: AppState, stages: list[Stage]) -> EmbeddedWorker:
@@ -124,7 +125,7 @@ async def test_transient_errors_are_retried_with_backoff(backend: str, tmp_root:
             [done] = await wait_settled(client, owner, 1)
         finally:
             await worker.stop()
-        assert done["status"] == "analyzed"
+        assert done["status"] == "indexed"
         assert len(calls) == 3
         job = (
             await client.get("/api/v1/jobs", params={"document_id": document["id"]}, headers=owner.headers)
@@ -227,7 +228,7 @@ async def test_reconciler_recovers_dead_workers_and_orphans(backend: str, tmp_ro
             settled = await wait_settled(client, owner, 2)
         finally:
             await worker.stop()
-        assert {d["status"] for d in settled} == {"analyzed"}
+        assert {d["status"] for d in settled} == {"indexed"}
 
 
 async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> None:
@@ -240,7 +241,15 @@ async def test_reprocess_document_and_project(backend: str, tmp_root: Path) -> N
         await api.uploaded(owner, project, "b.txt", text_file())
         await wait_settled(client, owner, 2)
         again = await client.post(f"/api/v1/documents/{first['id']}/reprocess", headers=owner.headers)
-        assert again.json()["status"] in {"queued", "extracting", "extracted", "analyzing", "analyzed"}
+        assert again.json()["status"] in {
+            "queued",
+            "extracting",
+            "extracted",
+            "analyzing",
+            "analyzed",
+            "indexing",
+            "indexed",
+        }
         await wait_settled(client, owner, 2)
         whole = await client.post(f"/api/v1/projects/{project}/reprocess", headers=owner.headers)
         assert whole.json()["queued"] + whole.json()["skipped_active"] == 2

@@ -89,7 +89,14 @@ async def test_events_reach_clients_of_either_api_process_and_only_their_organis
     assert via_first == via_second
     ids = [e["id"] for e in via_first]
     assert ids == sorted(ids)
-    assert [e["data"].get("progress") for e in via_first if e["type"] == "job.progress"] == [0, 50, 50, 100]
+    assert [e["data"].get("progress") for e in via_first if e["type"] == "job.progress"] == [
+        0,
+        33,
+        33,
+        66,
+        66,
+        100,
+    ]
     assert await silent(other_org, 1.0) == []
 
     resumed = await sse_after(second, token_a, ids[0], expected=len(ids) - 1)

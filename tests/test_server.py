@@ -80,7 +80,7 @@ def wait_for_analyzed(url: str, headers: dict[str, str], count: int) -> list[dic
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         items: list[dict[str, Any]] = httpx.get(url, headers=headers).json()["items"]
-        if len(items) == count and all(d["status"] == "analyzed" for d in items):
+        if len(items) == count and all(d["status"] == "indexed" for d in items):
             return items
         time.sleep(0.2)
     raise AssertionError(f"demo documents not analysed: {items}")
@@ -141,7 +141,15 @@ def test_register_login_project_upload_list_download(
     assert uploaded.status_code == 201, uploaded.text
     listed = httpx.get(f"{api}/documents", headers=headers).json()["items"]
     assert [d["filename"] for d in listed] == [pdf.name]
-    assert listed[0]["status"] in {"queued", "extracting", "extracted", "analyzing", "analyzed"}
+    assert listed[0]["status"] in {
+        "queued",
+        "extracting",
+        "extracted",
+        "analyzing",
+        "analyzed",
+        "indexing",
+        "indexed",
+    }
     download = httpx.get(f"{api}/documents/{listed[0]['id']}/content", headers=headers)
     assert download.content == pdf.read_bytes()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -42,6 +43,8 @@ PARAMLESS_ROUTES = {
     ("GET", "/api/v1/audit-events"): TENANT_READ,
     ("GET", "/api/v1/jobs"): TENANT_READ,
     ("GET", "/api/v1/usage"): TENANT_READ,
+    ("GET", "/api/v1/search"): TENANT_READ,
+    ("POST", "/api/v1/ask"): TENANT_READ,
     ("GET", "/api/v1/events"): STREAM,
     ("WS", "/api/v1/ws"): STREAM,
 }
@@ -153,13 +156,21 @@ async def test_lists_never_show_another_organisations_data(
     reads = [(m, p) for (m, p), kind in PARAMLESS_ROUTES.items() if kind == TENANT_READ]
     for role, user in b.users.items():
         for method, path in reads:
-            response = await client.request(
-                method, path, params={"project_id": a.ids["project_id"]}, headers=user.headers
-            )
+            response = await client.request(method, path, headers=user.headers, **aimed_at(path, a))
             leaked = [k for k, v in a.ids.items() if v in response.text]
             if response.status_code not in {200, 403} or leaked:
                 failures.append(f"{role}: {method} {path} -> {response.status_code}, leaked {leaked}")
     assert not failures, "\n".join(failures)
+
+
+def aimed_at(path: str, other: Tenant) -> dict[str, Any]:
+    """A read filtered to the other organisation's project (search and ask need their query too)."""
+    project = other.ids["project_id"]
+    if path == "/api/v1/search":
+        return {"params": {"q": "alpha notes", "project": project}}
+    if path == "/api/v1/ask":
+        return {"json": {"question": "What are the action items?", "project": project}}
+    return {"params": {"project_id": project}}
 
 
 async def test_viewer_cannot_write_anything(app: FastAPI, api: Api, client: httpx.AsyncClient) -> None:
@@ -171,7 +182,7 @@ async def test_viewer_cannot_write_anything(app: FastAPI, api: Api, client: http
     failures = []
     for method, path, _ in api_routes(app):
         kind = PARAMLESS_ROUTES.get((method, path), TENANT_WRITE)
-        if method in {"GET", "WS"} or kind in {PUBLIC, SELF} or (method, path) in VIEWER_MAY:
+        if method in {"GET", "WS"} or kind in {PUBLIC, SELF, TENANT_READ} or (method, path) in VIEWER_MAY:
             continue
         for name, headers in principals.items():
             response = await call(client, method, fill(path, b.ids), headers)

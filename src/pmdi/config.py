@@ -121,6 +121,22 @@ class AnalysisSettings(BaseModel):
     llm: LLMSettings = Field(default_factory=LLMSettings)
 
 
+class SearchSettings(BaseModel):
+    # "minilm" (all-MiniLM-L6-v2, int8 ONNX shipped inside a PyPI wheel) or "none" for keyword search only.
+    embeddings: str = "minilm"
+    embedding_threads: int = 2
+    embedding_batch: int = 16  # larger batches pad more and raise memory without being faster here
+    chunk_words: int = 90  # the model reads 128 word pieces; longer chunks would be cut
+    max_chunks_per_document: int = 5_000
+    candidates: int = 100  # per ranking list, before fusion
+    rrf_k: int = 60
+    # Vector neighbours less similar than this (cosine) are noise, not matches: a query for a term found
+    # nowhere must come back empty rather than with the least unrelated chunks.
+    min_similarity: float = 0.3
+    # The least relevance (cosine and shared terms) of a supporting sentence; below it: "not found".
+    answer_min_score: float = 0.45
+
+
 class RealtimeSettings(BaseModel):
     backend: Literal["memory", "redis"] = "memory"
     heartbeat_seconds: float = 15.0
@@ -143,6 +159,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     redis_url: str = "redis://127.0.0.1:6379/0"
 

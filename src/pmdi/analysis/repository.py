@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import Row, select
 
 from pmdi.analysis.models import DocumentAnalysis
 from pmdi.core.tenancy import OrgRepository
+from pmdi.documents.models import Document
 
 
 class AnalysisRepository(OrgRepository[DocumentAnalysis]):
@@ -16,3 +20,13 @@ class AnalysisRepository(OrgRepository[DocumentAnalysis]):
     async def cached(self, cache_key: str) -> DocumentAnalysis | None:
         stmt = self.select().where(DocumentAnalysis.cache_key == cache_key).limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def with_documents(
+        self, project_ids: Collection[uuid.UUID] | None
+    ) -> Sequence[Row[DocumentAnalysis, Document]]:
+        """Every analysis with its document, for questions over the extracted items."""
+        stmt = select(DocumentAnalysis, Document).join(Document, Document.id == DocumentAnalysis.document_id)
+        stmt = stmt.where(DocumentAnalysis.organization_id == self.organization_id)
+        if project_ids is not None:
+            stmt = stmt.where(Document.project_id.in_(list(project_ids)))
+        return (await self.session.execute(stmt.order_by(Document.created_at))).all()

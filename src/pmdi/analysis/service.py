@@ -37,7 +37,7 @@ async def replace_analysis(
         stored = DocumentAnalysis(organization_id=document.organization_id, document_id=document.id)
         session.add(stored)
     stored.analyzer = analysis.analyzer
-    stored.document_type = analysis.document_type
+    stored.document_type = document.document_type = analysis.document_type
     stored.document_date = analysis.document_date
     stored.result = analysis.model_dump(mode="json")
     stored.analyzed_at = utcnow()

@@ -11,6 +11,7 @@ from pmdi.jobs.models import Job, JobStage
 from pmdi.llm.models import LLMUsage, OrgLLMSettings
 from pmdi.organizations.models import Invitation, Membership, Organization
 from pmdi.projects.models import Project
+from pmdi.search.models import SearchChunk
 
 __all__ = [
     "ApiKey",
@@ -29,5 +30,6 @@ __all__ = [
     "OrgLLMSettings",
     "Organization",
     "Project",
+    "SearchChunk",
     "User",
 ]

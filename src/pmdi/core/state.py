@@ -18,6 +18,8 @@ from pmdi.events.bus import EVENT_BUSES, EventBus
 from pmdi.jobs.backends import JobBackend, create_backend
 from pmdi.jobs.dispatcher import Dispatcher
 from pmdi.llm.breaker import CircuitBreaker
+from pmdi.search.embeddings import Embedder, create_embedder
+from pmdi.search.vectors import VectorIndex
 from pmdi.storage.base import Storage, create_storage
 
 
@@ -34,6 +36,8 @@ class AppState:
     backend: JobBackend
     dispatcher: Dispatcher
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    embedder: Embedder | None = None  # None: keyword search only
+    vectors: VectorIndex = field(default_factory=VectorIndex)
 
 
 @asynccontextmanager
@@ -61,6 +65,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
             backend=backend,
             dispatcher=dispatcher,
             breaker=CircuitBreaker(llm.breaker_failures, llm.breaker_cooldown_seconds),
+            embedder=create_embedder(settings.search),
         )
     finally:
         await dispatcher.close()

@@ -77,5 +77,6 @@ class Stage:
 def default_pipeline() -> list[Stage]:
     from pmdi.analysis.stage import ANALYZE
     from pmdi.extraction.stage import EXTRACT
+    from pmdi.search.stage import INDEX
 
-    return [EXTRACT, ANALYZE]
+    return [EXTRACT, ANALYZE, INDEX]

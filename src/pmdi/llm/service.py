@@ -24,7 +24,7 @@ def this_month() -> str:
 
 
 async def record_usage(
-    session: AsyncSession, organization_id: uuid.UUID, document_id: uuid.UUID, llm: dict[str, Any]
+    session: AsyncSession, organization_id: uuid.UUID, document_id: uuid.UUID | None, llm: dict[str, Any]
 ) -> None:
     usage = LLMUsage(
         organization_id=organization_id,

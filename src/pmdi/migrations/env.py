@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from pmdi.config import DatabaseSettings, Settings
 from pmdi.core.db import UTCDateTime, create_engine
 from pmdi.core.models import Base
+from pmdi.search.models import is_unmapped
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +29,11 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """The keyword index tables are created by hand in migrations and are not mapped."""
+    return not (reflected and is_unmapped(type_, name))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -35,6 +41,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""Hybrid search over document chunks, question answering and similar documents."""

@@ -1,0 +1,190 @@
+"""Hybrid search: keyword (FTS5 / tsvector) and vector rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmdi.core.state import AppState
+from pmdi.documents.models import Document
+from pmdi.documents.repository import DocumentRepository
+from pmdi.search.errors import EmptyQuery
+from pmdi.search.models import SearchChunk
+from pmdi.search.repository import ChunkRepository
+from pmdi.search.schemas import DocumentGroup, SearchFilters, SearchHit, SearchResult, SimilarDocument
+from pmdi.search.text import query_terms, snippet
+
+if TYPE_CHECKING:
+    from pmdi.search.embeddings import Vectors
+
+# A query naming an identifier ("RFI 47", "TS-252", "v2.3") is after that exact string: keyword counts more.
+_IDENTIFIER = re.compile(r"\b(?=\w*\d)\w+\b")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    chunk: SearchChunk
+    document: Document
+    score: float
+    similarity: float | None  # cosine to the query, when embeddings are on
+
+
+async def rank(
+    session: AsyncSession,
+    state: AppState,
+    organization_id: uuid.UUID,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+) -> list[Ranked]:
+    terms = query_terms(query)
+    if not terms:
+        raise EmptyQuery()
+    repository = ChunkRepository(session, organization_id)
+    documents = await repository.documents_matching(filters) if filters.any() else None
+    if documents is not None and not documents:
+        return []
+    vector = None
+    if state.embedder is not None:
+        vector = (await anyio.to_thread.run_sync(state.embedder.embed, [query]))[0]
+    ranked: list[Ranked] = []
+    for _ in range(2):
+        ranked, complete = await _ranked_once(repository, state, query, terms, vector, documents, limit)
+        if complete:
+            break
+    return ranked
+
+
+async def _ranked_once(
+    repository: ChunkRepository,
+    state: AppState,
+    query: str,
+    terms: list[str],
+    vector: Vectors | None,
+    documents: list[uuid.UUID] | None,
+    limit: int,
+) -> tuple[list[Ranked], bool]:
+    """The ranking, and whether every ranked chunk still existed when its row was read.
+
+    SQLite reads outside a write run statement by statement, so a document re-indexed between the ranking and
+    the row fetch would drop out of this one search; the caller ranks once more, against the new chunks.
+    """
+    settings = state.settings.search
+    keyword = await _keyword(repository, terms, documents, settings.candidates)
+    lists: list[tuple[float, list[int]]] = [(2.0 if _IDENTIFIER.search(query) else 1.0, keyword)]
+    similarity: dict[int, float] = {}
+    if vector is not None:
+        vectors = await state.vectors.current(repository)
+        nearest = await anyio.to_thread.run_sync(vectors.nearest, vector, documents, settings.candidates)
+        similarity = {chunk_id: score for chunk_id, score in nearest if score >= settings.min_similarity}
+        lists.append((1.0, list(similarity)))
+    fused = _fuse(lists, settings.rrf_k)[:limit]
+    rows = {chunk.id: (chunk, document) for chunk, document in await repository.by_ids([c for c, _ in fused])}
+    ranked = [
+        Ranked(*rows[chunk_id], score, similarity.get(chunk_id))
+        for chunk_id, score in fused
+        if chunk_id in rows
+    ]
+    return ranked, len(ranked) == len(fused)
+
+
+async def _keyword(
+    repository: ChunkRepository, terms: list[str], documents: list[uuid.UUID] | None, limit: int
+) -> list[int]:
+    """Chunks holding the whole query as a phrase first, then those holding any of its terms."""
+    phrase = await repository.keyword(terms, True, documents, limit) if len(terms) > 1 else []
+    seen = set(phrase)
+    rest = [i for i in await repository.keyword(terms, False, documents, limit) if i not in seen]
+    return (phrase + rest)[:limit]
+
+
+def _fuse(lists: list[tuple[float, list[int]]], k: int) -> list[tuple[int, float]]:
+    scores: dict[int, float] = defaultdict(float)
+    for weight, ids in lists:
+        for position, chunk_id in enumerate(ids):
+            scores[chunk_id] += weight / (k + position + 1)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+async def search(
+    session: AsyncSession,
+    state: AppState,
+    organization_id: uuid.UUID,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+) -> SearchResult:
+    ranked = await rank(session, state, organization_id, query, filters, limit)
+    terms = query_terms(query)
+    hits = [_hit(item, terms) for item in ranked]
+    mode = "hybrid" if state.embedder is not None else "keyword"
+    return SearchResult(query=query, mode=mode, hits=hits, documents=_groups(hits))
+
+
+def _hit(item: Ranked, terms: list[str]) -> SearchHit:
+    text, marks = snippet(item.chunk.text, terms)
+    return SearchHit(
+        chunk_id=item.chunk.id,
+        document_id=item.document.id,
+        project_id=item.document.project_id,
+        filename=item.document.filename,
+        document_type=item.document.document_type,
+        page=item.chunk.page,
+        context=item.chunk.context,
+        snippet=text,
+        highlights=marks,
+        start=item.chunk.start,
+        end=item.chunk.end,
+        score=round(item.score, 6),
+    )
+
+
+def _groups(hits: list[SearchHit]) -> list[DocumentGroup]:
+    groups: dict[uuid.UUID, DocumentGroup] = {}
+    for hit in hits:
+        group = groups.get(hit.document_id)
+        if group is None:
+            groups[hit.document_id] = DocumentGroup(
+                document_id=hit.document_id,
+                filename=hit.filename,
+                document_type=hit.document_type,
+                score=hit.score,
+                pages=[hit.page],
+                hits=1,
+            )
+            continue
+        group.hits += 1
+        if hit.page not in group.pages:
+            group.pages.append(hit.page)
+    return sorted(groups.values(), key=lambda g: (-g.score, -g.hits))
+
+
+async def similar_documents(
+    session: AsyncSession, state: AppState, organization_id: uuid.UUID, document: Document, limit: int
+) -> list[SimilarDocument]:
+    """Documents whose average chunk vector is closest to this one's; empty without embeddings."""
+    if state.embedder is None:
+        return []
+    vectors = await state.vectors.current(ChunkRepository(session, organization_id))
+    if document.id not in vectors.positions:
+        return []
+    centroids = await anyio.to_thread.run_sync(vectors.centroids)
+    scores = centroids @ centroids[vectors.positions[document.id]]
+    order = [int(i) for i in np.argsort(-scores) if vectors.document_ids[int(i)] != document.id]
+    best = {vectors.document_ids[i]: float(scores[i]) for i in order[: limit * 2]}
+    repository = DocumentRepository(session, organization_id)
+    found = await repository.list(repository.select().where(Document.id.in_(list(best))))
+    similar = [
+        SimilarDocument(
+            document_id=d.id, filename=d.filename, document_type=d.document_type, score=round(best[d.id], 4)
+        )
+        for d in found
+    ]
+    return sorted(similar, key=lambda s: -s.score)[:limit]
