@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from pmdi.core.db import utcnow
 from pmdi.core.state import AppState
-from pmdi.documents.models import DocumentStatus
+from pmdi.documents.models import Document, DocumentStatus
 from pmdi.events.models import Event
 from pmdi.extraction.stage import EXTRACT
 from pmdi.jobs.errors import PermanentStageError, TransientStageError
@@ -211,6 +211,7 @@ async def test_reconciler_recovers_dead_workers_and_orphans(backend: str, tmp_ro
         project = await api.project(owner)
         dead = await api.uploaded(owner, project, "dead.txt", text_file())
         orphan = await api.uploaded(owner, project, "orphan.txt", text_file())
+        earlier = await api.uploaded(owner, project, "earlier.txt", text_file())
         async with state.sessionmaker() as session:
             # A worker took the job and vanished; the other document lost its job entirely.
             await session.execute(
@@ -221,11 +222,19 @@ async def test_reconciler_recovers_dead_workers_and_orphans(backend: str, tmp_ro
             await session.execute(
                 update(Job).where(Job.document_id == uuid.UUID(orphan["id"])).values(state=JobState.CANCELLED)
             )
+            # Analysed by a version without the index stage: finished then, half done now.
+            earlier_id = uuid.UUID(earlier["id"])
+            await session.execute(
+                update(Job).where(Job.document_id == earlier_id).values(state=JobState.SUCCEEDED)
+            )
+            await session.execute(
+                update(Document).where(Document.id == earlier_id).values(status=DocumentStatus.ANALYZED)
+            )
             await session.commit()
-        assert await reconcile(state) == 2
+        assert await reconcile(state) == 3
         worker = await run_with(state, default_pipeline())
         try:
-            settled = await wait_settled(client, owner, 2)
+            settled = await wait_settled(client, owner, 3)
         finally:
             await worker.stop()
         assert {d["status"] for d in settled} == {"indexed"}

@@ -14,11 +14,14 @@ from pmdi.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 from pmdi.jobs.runner import fail
 from pmdi.jobs.service import create_processing_job
 
-# A document in one of these states is waiting for or inside a stage; without an active job it is orphaned.
+# A document in one of these states is waiting for, inside or between stages; without an active job it is
+# orphaned. That includes documents analysed by a version of pmdi that had no index stage yet.
 UNFINISHED = (
     DocumentStatus.QUEUED,
     DocumentStatus.EXTRACTING,
+    DocumentStatus.EXTRACTED,
     DocumentStatus.ANALYZING,
+    DocumentStatus.ANALYZED,
     DocumentStatus.INDEXING,
 )
 

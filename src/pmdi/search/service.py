@@ -22,7 +22,9 @@ from pmdi.search.schemas import DocumentGroup, SearchFilters, SearchHit, SearchR
 from pmdi.search.text import query_terms, snippet
 
 if TYPE_CHECKING:
-    from pmdi.search.embeddings import Vectors
+    from numpy.typing import NDArray
+
+    from pmdi.search.embeddings import Embedder, Vectors
 
 # A query naming an identifier ("RFI 47", "TS-252", "v2.3") is after that exact string: keyword counts more.
 _IDENTIFIER = re.compile(r"\b(?=\w*\d)\w+\b")
@@ -51,33 +53,40 @@ async def rank(
     documents = await repository.documents_matching(filters) if filters.any() else None
     if documents is not None and not documents:
         return []
-    vector = None
-    if state.embedder is not None:
-        vector = (await anyio.to_thread.run_sync(state.embedder.embed, [query]))[0]
-    ranked: list[Ranked] = []
-    for _ in range(2):
-        ranked, complete = await _ranked_once(repository, state, query, terms, vector, documents, limit)
-        if complete:
-            break
+    # The query is embedded in a thread while the keyword ranking runs.
+    embedded: list[Vectors] = []
+    async with anyio.create_task_group() as group:
+        if state.embedder is not None:
+            group.start_soon(_embed, state.embedder, query, embedded)
+        keyword = await _keyword(repository, terms, documents, state.settings.search.candidates)
+    vector = embedded[0][0] if embedded else None
+    ranked, complete = await _ranked_once(repository, state, query, keyword, vector, documents, limit)
+    if not complete:
+        keyword = await _keyword(repository, terms, documents, state.settings.search.candidates)
+        ranked, _ = await _ranked_once(repository, state, query, keyword, vector, documents, limit)
     return ranked
+
+
+async def _embed(embedder: Embedder, query: str, into: list[Vectors]) -> None:
+    into.append(await anyio.to_thread.run_sync(embedder.embed, [query]))
 
 
 async def _ranked_once(
     repository: ChunkRepository,
     state: AppState,
     query: str,
-    terms: list[str],
-    vector: Vectors | None,
+    keyword: list[int],
+    vector: NDArray[np.float32] | None,
     documents: list[uuid.UUID] | None,
     limit: int,
 ) -> tuple[list[Ranked], bool]:
     """The ranking, and whether every ranked chunk still existed when its row was read.
 
-    SQLite reads outside a write run statement by statement, so a document re-indexed between the ranking and
-    the row fetch would drop out of this one search; the caller ranks once more, against the new chunks.
+    A chunk can be gone: deleted since the vector cache loaded it, or, as SQLite reads outside a write run
+    statement by statement, re-indexed between the ranking and the fetch. The cache forgets it and the caller
+    ranks once more, so a re-indexed document never drops out of a search.
     """
     settings = state.settings.search
-    keyword = await _keyword(repository, terms, documents, settings.candidates)
     lists: list[tuple[float, list[int]]] = [(2.0 if _IDENTIFIER.search(query) else 1.0, keyword)]
     similarity: dict[int, float] = {}
     if vector is not None:
@@ -87,19 +96,18 @@ async def _ranked_once(
         lists.append((1.0, list(similarity)))
     fused = _fuse(lists, settings.rrf_k)[:limit]
     rows = {chunk.id: (chunk, document) for chunk, document in await repository.by_ids([c for c, _ in fused])}
-    ranked = [
-        Ranked(*rows[chunk_id], score, similarity.get(chunk_id))
-        for chunk_id, score in fused
-        if chunk_id in rows
-    ]
-    return ranked, len(ranked) == len(fused)
+    missing = [chunk_id for chunk_id, _ in fused if chunk_id not in rows]
+    state.vectors.forget(repository.organization_id, missing)
+    ranked = [Ranked(*rows[c], score, similarity.get(c)) for c, score in fused if c in rows]
+    return ranked, not missing
 
 
 async def _keyword(
     repository: ChunkRepository, terms: list[str], documents: list[uuid.UUID] | None, limit: int
 ) -> list[int]:
-    """Chunks holding the whole query as a phrase first, then those holding any of its terms."""
-    phrase = await repository.keyword(terms, True, documents, limit) if len(terms) > 1 else []
+    """Chunks holding the query as a phrase first (names, identifiers: two or three words), then those holding
+    any of its terms."""
+    phrase = await repository.keyword(terms, True, documents, limit) if 1 < len(terms) <= 3 else []
     seen = set(phrase)
     rest = [i for i in await repository.keyword(terms, False, documents, limit) if i not in seen]
     return (phrase + rest)[:limit]

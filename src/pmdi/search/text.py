@@ -41,8 +41,10 @@ def query_terms(query: str, limit: int = 32) -> list[str]:
 
 def snippet(text: str, terms: list[str]) -> tuple[str, list[Highlight]]:
     """A window of the chunk around its densest run of matched words, with those words' offsets in it."""
-    stems = {stem(t) for t in terms}
-    hits = [(m.start(), m.end()) for m in _TERM.finditer(text) if stem(m.group()) in stems]
+    # A word matches when it starts with a term's stem ("decisions", "decided" for "decide"): stemming every
+    # word of every hit would cost more than the search itself.
+    stems = tuple(stem(t) for t in terms)
+    hits = [(m.start(), m.end()) for m in _TERM.finditer(text) if m.group().casefold().startswith(stems)]
     if len(text) <= SNIPPET_CHARS:
         begin, end = 0, len(text)
     else:
