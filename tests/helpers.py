@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from pmdi.documents.models import DocumentStatus
+
 PASSWORD = "a long enough password"
 
 
@@ -96,6 +98,9 @@ class Api:
 def text_file(words: str = "Meeting notes. Action: Ann to send the budget by Friday.") -> bytes:
     return (words + " " + uuid.uuid4().hex).encode()
 
+
+# Any status a healthy document passes through or ends in.
+NOT_FAILED = {status.value for status in DocumentStatus} - {"failed", "cancelled"}
 
 PIPELINE_EVENTS = [
     "document.status",  # queued
