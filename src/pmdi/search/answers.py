@@ -20,9 +20,8 @@ from pmdi.search.items import answer_items
 from pmdi.search.schemas import Answer, AskIn, Citation, SearchFilters
 from pmdi.search.service import Ranked, rank
 from pmdi.search.text import query_terms, stem, words
-from pmdi.search.written import written_answer
+from pmdi.search.written import NOT_FOUND, written_answer
 
-NOT_FOUND = "Not found in your documents."
 CHUNKS_READ = 8
 MAX_SENTENCES = 2
 
