@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio.to_thread
 import numpy as np
@@ -92,13 +92,9 @@ async def _supporting(state: AppState, question: str, ranked: list[Ranked]) -> l
         scores = 0.7 * (vectors[1:] @ vectors[0]) + 0.3 * lexical
     else:
         scores = lexical
-    order = np.argsort(-scores)
     threshold = state.settings.search.answer_min_score
-    chosen = [candidates[int(i)] for i in order[:MAX_SENTENCES] if scores[int(i)] >= threshold]
-    return [
-        Candidate(c.item, c.start, c.end, c.text, round(float(scores[candidates.index(c)]), 4))
-        for c in chosen
-    ]
+    best = [int(i) for i in np.argsort(-scores)[:MAX_SENTENCES] if scores[int(i)] >= threshold]
+    return [replace(candidates[i], score=round(float(scores[i]), 4)) for i in best]
 
 
 def _citation(candidate: Candidate) -> Citation:

@@ -86,11 +86,9 @@ def _matches(
 
 def _when(kind: str, item: dict[str, Any], document_date: dt.date | None) -> dt.date | None:
     """Action items by due date, milestones by their date, decisions and risks by their document's date."""
-    raw = (
-        item.get("due_date") if kind == "action_items" else item.get("date") if kind == "milestones" else None
-    )
     if kind in {"decisions", "risks"}:
         return document_date
+    raw = item.get("due_date") if kind == "action_items" else item.get("date")
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:

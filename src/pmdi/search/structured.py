@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pmdi.analysis.rules.dates import DateContext, find_dates
@@ -82,7 +83,10 @@ def _kind(question: str) -> StructuredQuery | None:
     return StructuredQuery(kind=kinds[0])
 
 
-def _take(pattern: re.Pattern[str], text: str, value):  # type: ignore[no-untyped-def]
+def _take(
+    pattern: re.Pattern[str], text: str, value: Callable[[re.Match[str]], str]
+) -> tuple[str, str | None]:
+    """The text without the pattern's first match, and the value read from that match."""
     match = pattern.search(text)
     if match is None:
         return text, None
