@@ -10,6 +10,8 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the product needs at run time: Tesseract for OCR of scans and images.
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core
+# Test-only: the report tests render exported PDFs with pdftoppm, as a user's viewer would.
+APT_PACKAGES_TEST := poppler-utils
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmdi needs Python >= 3.11")'
@@ -25,7 +27,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES) $(EXTRA_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $$missing"; \
@@ -49,7 +51,8 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: system-deps $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory system-deps EXTRA_APT="$(APT_PACKAGES_TEST)"
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -25,6 +25,7 @@ from pmdi.jobs.worker import EmbeddedWorker
 from pmdi.llm.router import router as llm_router
 from pmdi.organizations.router import router as organizations_router
 from pmdi.projects.router import router as projects_router
+from pmdi.registers.router import router as registers_router
 from pmdi.search.router import router as search_router
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def api_router() -> APIRouter:
         audit_router,
         llm_router,
         search_router,
+        registers_router,
     ):
         api.include_router(router)
     return api

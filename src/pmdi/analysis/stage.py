@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pmdi.analysis.base import get_analyzer
 from pmdi.analysis.llm import prompts
 from pmdi.analysis.repository import AnalysisRepository
+from pmdi.analysis.schemas import Analysis
 from pmdi.analysis.service import replace_analysis
 from pmdi.config import AnalysisSettings
 from pmdi.core.crypto import SecretUnreadable
@@ -21,6 +22,11 @@ from pmdi.jobs.errors import PermanentStageError
 from pmdi.jobs.pipeline import Stage, StageInput
 from pmdi.llm.org_settings import effective_analysis
 from pmdi.llm.service import record_usage, spent_this_month
+from pmdi.registers import observations, tracking
+
+# The result's key for register observations: computed with the analysis, consumed by the save step, and
+# never stored in the analysis itself.
+_REGISTERS = "_registers"
 
 
 def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filename: str) -> dict[str, Any]:
@@ -30,6 +36,13 @@ def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filenam
 
 
 async def _compute(stage_input: StageInput) -> dict[str, Any]:
+    result = await _analyse(stage_input)
+    analysis = Analysis.model_validate(result)
+    result[_REGISTERS] = await observations.prepare(stage_input.state, stage_input.document, analysis)
+    return result
+
+
+async def _analyse(stage_input: StageInput) -> dict[str, Any]:
     ref, state = stage_input.document, stage_input.state
     async with state.sessionmaker() as session:
         stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
@@ -94,6 +107,8 @@ async def _rules_instead(
 
 
 async def _save(session: AsyncSession, document: Document, result: dict[str, Any]) -> dict[str, Any]:
+    """The analysis replaces the old one and is merged into the project's registers, in one transaction."""
+    found = result.pop(_REGISTERS, [])
     llm = result.get("llm")
     key = None
     if llm is not None and result.get("analyzer") == "llm":
@@ -101,7 +116,10 @@ async def _save(session: AsyncSession, document: Document, result: dict[str, Any
     analysis = await replace_analysis(session, document, result, cache_key=key)
     if llm is not None:
         await record_usage(session, document.organization_id, document.id, llm)
+    mentioned_on = analysis.document_date or document.created_at.date()
+    tracked = await tracking.track(session, document, found, mentioned_on)
     return {
+        **tracked,
         "analyzer": analysis.analyzer,
         "document_type": analysis.document_type,
         "action_items": len(analysis.action_items),

@@ -11,6 +11,7 @@ from pmdi.jobs.models import Job, JobStage
 from pmdi.llm.models import LLMUsage, OrgLLMSettings
 from pmdi.organizations.models import Invitation, Membership, Organization
 from pmdi.projects.models import Project
+from pmdi.registers.models import CalendarFeed, Change, Mention, OwnerAlias, RegisterItem
 from pmdi.search.models import SearchChunk
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CalendarFeed",
+    "Change",
     "Document",
     "DocumentAnalysis",
     "DocumentContent",
@@ -27,9 +30,12 @@ __all__ = [
     "JobStage",
     "LLMUsage",
     "Membership",
+    "Mention",
     "OrgLLMSettings",
     "Organization",
+    "OwnerAlias",
     "Project",
+    "RegisterItem",
     "SearchChunk",
     "User",
 ]

@@ -33,6 +33,7 @@ from pmdi.events.schemas import EventType
 from pmdi.events.service import emit
 from pmdi.jobs.service import create_processing_job
 from pmdi.projects.models import Project
+from pmdi.registers import tracking
 from pmdi.storage.base import Storage, document_key
 
 
@@ -146,6 +147,7 @@ async def list_documents(
 async def delete_document(
     session: AsyncSession, state: AppState, ctx: OrgContext, document: Document
 ) -> None:
+    await tracking.forget(session, document)
     await DocumentRepository(session, ctx.organization_id).delete(document)
     remove_blobs_after_commit(session, state, ctx.organization_id, {document.storage_key})
     await record_in_org(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import Float, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pmdi.core.db import Base, IdMixin, TimestampMixin
@@ -13,3 +13,5 @@ class Project(OrgScoped, IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Extracted register items at or above this confidence skip the review queue; None: all are reviewed.
+    auto_accept_confidence: Mapped[float | None] = mapped_column(Float)

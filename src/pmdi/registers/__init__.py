@@ -1,0 +1,1 @@
+"""Project registers: action items, risks (RAID), decisions and milestones tracked across documents."""

@@ -1,0 +1,205 @@
+"""Merging one document's observations into its project's registers, in the analysis's transaction.
+
+Reprocessing is idempotent: the document's old mentions are replaced; a mention seen before (same kind,
+place and words) returns to the item it was on, so identities, reviews, merges and splits survive; only new
+mentions are matched. User-edited fields are never written from documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmdi.documents.models import Document
+from pmdi.projects.repository import ProjectRepository
+from pmdi.registers.fold import INITIAL
+from pmdi.registers.matching import MAYBE, SAME, Signature, signature, similarity
+from pmdi.registers.models import Kind, Mention, RegisterItem, Review
+from pmdi.registers.owners import directory
+from pmdi.registers.refold import refold
+from pmdi.registers.repository import ItemRepository, MentionRepository
+
+_CLEAR_MARGIN = 0.05
+_UPDATABLE = {Kind.ACTION.value, Kind.RISK.value, Kind.MILESTONE.value}
+
+
+@dataclass
+class Known:
+    item: RegisterItem
+    signatures: list[Signature] = field(default_factory=list)
+
+
+def _key(observation: dict[str, Any]) -> tuple[Any, ...]:
+    evidence = observation["evidence"] or {}
+    return (observation["update"], evidence.get("start"), observation["data"].get("text"))
+
+
+def _mention_key(mention: Mention) -> tuple[Any, ...]:
+    return (mention.kind == "update", mention.start, mention.data.get("text"))
+
+
+def _vector(blob: bytes | None) -> np.ndarray | None:
+    return np.frombuffer(blob, dtype="<f2").astype(np.float32) if blob else None
+
+
+def _signature(data: dict[str, Any], blob: bytes | None) -> Signature:
+    return signature(str(data.get("text") or ""), data.get("owner"), _vector(blob))
+
+
+class Tracker:
+    def __init__(self, session: AsyncSession, document: Document, mentioned_on: dt.date) -> None:
+        self.session = session
+        self.document = document
+        self.mentioned_on = mentioned_on
+        self.items = ItemRepository(session, document.organization_id)
+        self.mentions = MentionRepository(session, document.organization_id)
+        self.known: dict[uuid.UUID, Known] = {}
+        self.touched: set[uuid.UUID] = set()
+        self.auto_accept: float | None = None
+        self.created = 0
+
+    async def run(self, observations: list[dict[str, Any]]) -> dict[str, int]:
+        await self.items.lock_project(self.document.project_id)
+        project = await ProjectRepository(self.session, self.document.organization_id).get(
+            self.document.project_id
+        )
+        self.auto_accept = project.auto_accept_confidence if project else None
+        previous = await self._forget_document()
+        await self._load_project()
+        placed = 0
+        for observation in observations:
+            item = self._previous_item(previous, observation) or await self._match(observation)
+            if item is not None:
+                self._add_mention(item, observation, pinned=_key(observation) in previous.get("pinned", {}))
+                placed += 1
+        await self.session.flush()
+        await refold(
+            self.session,
+            self.document.organization_id,
+            self.touched,
+            await directory(self.session, self.document.organization_id),
+        )
+        return {"register_mentions": placed, "register_items_created": self.created}
+
+    async def _forget_document(self) -> dict[str, dict[tuple[Any, ...], uuid.UUID]]:
+        old = await self.mentions.for_document(self.document.id)
+        self.touched |= {m.item_id for m in old}
+        previous: dict[str, dict[tuple[Any, ...], uuid.UUID]] = {"all": {}, "pinned": {}}
+        for mention in old:
+            previous["all"][_mention_key(mention)] = mention.item_id
+            if mention.pinned:
+                previous["pinned"][_mention_key(mention)] = mention.item_id
+        await self.mentions.delete_for_document(self.document.id)
+        return previous
+
+    async def _load_project(self) -> None:
+        items = await self.items.in_project(self.document.project_id)
+        self.known = {item.id: Known(item) for item in items}
+        for mention, _, _ in await self.mentions.for_items(list(self.known)):
+            self.known[mention.item_id].signatures.append(_signature(mention.data, mention.embedding))
+
+    def _previous_item(
+        self, previous: dict[str, dict[tuple[Any, ...], uuid.UUID]], observation: dict[str, Any]
+    ) -> RegisterItem | None:
+        item_id = previous["all"].get(_key(observation))
+        known = self.known.get(item_id) if item_id is not None else None
+        if known is None or (not observation["update"] and known.item.kind != observation["kind"]):
+            return None
+        return known.item
+
+    async def _match(self, observation: dict[str, Any]) -> RegisterItem | None:
+        new = _signature(observation["data"], observation.get("vector"))
+        if observation["update"]:
+            return self._match_update(new)
+        ranked = self._ranked(new, {observation["kind"]})
+        best = ranked[0] if ranked else (0.0, None)
+        second = ranked[1][0] if len(ranked) > 1 else 0.0
+        if best[1] is not None and best[0] >= SAME and best[0] - second >= _CLEAR_MARGIN:
+            return best[1]
+        duplicate_of = best[1] if best[1] is not None and best[0] >= MAYBE else None
+        return await self._create(observation, new, duplicate_of)
+
+    def _match_update(self, new: Signature) -> RegisterItem | None:
+        """An update line changes an item only when it clearly names one; otherwise it is not evidence."""
+        if len(new.stems) < 2:
+            return None
+        ranked = self._ranked(new, _UPDATABLE)
+        if not ranked or ranked[0][0] < SAME:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < _CLEAR_MARGIN:
+            return None
+        return ranked[0][1]
+
+    def _ranked(self, new: Signature, kinds: set[str]) -> list[tuple[float, RegisterItem]]:
+        scored = [
+            (max(similarity(new, s) for s in known.signatures), known.item)
+            for known in self.known.values()
+            if known.item.kind in kinds and known.signatures
+        ]
+        return sorted(scored, key=lambda pair: -pair[0])
+
+    async def _create(
+        self, observation: dict[str, Any], new: Signature, duplicate_of: RegisterItem | None
+    ) -> RegisterItem:
+        data, kind = observation["data"], Kind(observation["kind"])
+        confident = self.auto_accept is not None and float(data.get("confidence", 0.0)) >= self.auto_accept
+        item = RegisterItem(
+            id=uuid.uuid4(),
+            project_id=self.document.project_id,
+            kind=kind.value,
+            category=data.get("category") or kind.value,
+            text=data["text"],
+            status=INITIAL[kind],
+            review=Review.ACCEPTED if confident and duplicate_of is None else Review.SUGGESTED,
+            duplicate_of_id=duplicate_of.id if duplicate_of is not None else None,
+            source="document",
+        )
+        await self.items.add(item)
+        self.known[item.id] = Known(item, [new])
+        self.created += 1
+        return item
+
+    def _add_mention(self, item: RegisterItem, observation: dict[str, Any], *, pinned: bool) -> None:
+        evidence = observation["evidence"] or {}
+        data = observation["data"]
+        self.session.add(
+            Mention(
+                organization_id=self.document.organization_id,
+                item_id=item.id,
+                document_id=self.document.id,
+                kind="update" if observation["update"] else "item",
+                page=evidence.get("page"),
+                quote=evidence.get("quote", ""),
+                start=evidence.get("start"),
+                end=evidence.get("end"),
+                mentioned_on=self.mentioned_on,
+                data=data,
+                embedding=observation.get("vector"),
+                pinned=pinned,
+            )
+        )
+        known = self.known[item.id]
+        if not observation["update"] or len(known.signatures) == 0:
+            known.signatures.append(_signature(data, observation.get("vector")))
+        self.touched.add(item.id)
+
+
+async def track(
+    session: AsyncSession, document: Document, observations: list[dict[str, Any]], mentioned_on: dt.date
+) -> dict[str, int]:
+    return await Tracker(session, document, mentioned_on).run(observations)
+
+
+async def forget(session: AsyncSession, document: Document) -> None:
+    """Before a document is deleted: its mentions go, and the items they were on are folded again."""
+    mentions = MentionRepository(session, document.organization_id)
+    touched = {m.item_id for m in await mentions.for_document(document.id)}
+    await mentions.delete_for_document(document.id)
+    await refold(
+        session, document.organization_id, touched, await directory(session, document.organization_id)
+    )
