@@ -77,9 +77,11 @@ async def test_one_task_across_three_minutes_then_closed(registers: Registers) -
     detail = await registers.item(shortlist["id"])
     assert [m["mentioned_on"] for m in detail["mentions"]] == ["2026-10-01", "2026-10-08", "2026-10-15"]
     for mention in detail["mentions"]:
-        text = (await registers.client.get(
-            f"/api/v1/documents/{mention['document_id']}/text", headers=registers.owner.headers
-        )).json()["text"]
+        text = (
+            await registers.client.get(
+                f"/api/v1/documents/{mention['document_id']}/text", headers=registers.owner.headers
+            )
+        ).json()["text"]
         assert text[mention["start"] : mention["end"]] == mention["quote"]
     dates = [(h["field"], h["old"], h["new"]) for h in detail["history"]]
     assert ("due_date", "2026-10-09", "2026-10-16") in dates
@@ -96,3 +98,134 @@ async def test_one_task_across_three_minutes_then_closed(registers: Registers) -
     assert ("status", "open", "done") in [(h["field"], h["old"], h["new"]) for h in closed["history"]]
     venue = find(await registers.items(kind="action"), "venue")
     assert venue["status"] == "cancelled"
+
+
+async def reprocess(registers: Registers, document_id: str) -> None:
+    response = await registers.client.post(
+        f"/api/v1/documents/{document_id}/reprocess", headers=registers.owner.headers
+    )
+    assert response.status_code == 200, response.text
+    settled = await wait_settled(registers.client, registers.owner, len(registers.documents), within=60)
+    assert {d["status"] for d in settled} == {"indexed"}
+
+
+async def test_reprocessing_keeps_a_users_edits_and_identities(registers: Registers) -> None:
+    first = await registers.upload(WEEKS[0])
+    before = await registers.items()
+    assert {i["review"] for i in before} == {"suggested"}
+    venue = find(before, "venue")
+    edit = {"text": "Book the offsite venue (Lisbon)", "due_date": "2026-11-02", "priority": "high"}
+    response = await registers.client.patch(
+        f"/api/v1/register-items/{venue['id']}", json=edit, headers=registers.owner.headers
+    )
+    assert response.status_code == 200, response.text
+    risk = find(before, "supplier")
+    accepted = await registers.client.post(
+        f"/api/v1/register-items/{risk['id']}/accept", headers=registers.owner.headers
+    )
+    assert accepted.json()["review"] == "accepted"
+
+    await reprocess(registers, first)
+    after = {i["id"]: i for i in await registers.items()}
+    assert set(after) == {i["id"] for i in before}, "reprocessing changed item identities"
+    kept = after[venue["id"]]
+    assert (kept["text"], kept["due_date"], kept["priority"]) == (edit["text"], "2026-11-02", "high")
+    assert set(kept["edited_fields"]) == {"text", "due_date", "priority"}
+    assert kept["mention_count"] == 1
+    assert after[risk["id"]]["review"] == "accepted"
+    history = (await registers.item(venue["id"]))["history"]
+    assert {(h["field"], h["source"]) for h in history} >= {("due_date", "user"), ("text", "user")}
+    audit = await registers.client.get("/api/v1/audit-events", headers=registers.owner.headers)
+    actions = [e["action"] for e in audit.json()["items"]]
+    assert "register_item.updated" in actions and "register_item.accepted" in actions
+
+
+async def test_review_reject_merge_split_and_bad_changes(registers: Registers) -> None:
+    for name in WEEKS[:2]:
+        await registers.upload(name)
+    actions = await registers.items(kind="action")
+    shortlist, budget = find(actions, "shortlist"), find(actions, "budget")
+    headers = registers.owner.headers
+    url = "/api/v1/register-items"
+    merged = await registers.client.post(
+        f"{url}/{budget['id']}/merge", json={"into": shortlist["id"]}, headers=headers
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["mention_count"] == 3
+    assert budget["id"] not in {i["id"] for i in await registers.items()}
+    budget_mention = next(m for m in merged.json()["mentions"] if "budget" in m["quote"])
+    split = await registers.client.post(
+        f"{url}/{shortlist['id']}/split", json={"mention_ids": [budget_mention["id"]]}, headers=headers
+    )
+    assert split.status_code == 201, split.text
+    assert split.json()["mention_count"] == 1 and "budget" in split.json()["text"].lower()
+    await reprocess(registers, registers.documents[WEEKS[1]])
+    again = (await registers.item(split.json()["id"]))["mentions"]
+    assert [m["quote"] for m in again] == [budget_mention["quote"]], "a user's split was undone"
+
+    rejected = await registers.client.post(f"{url}/{split.json()['id']}/reject", headers=headers)
+    assert rejected.json()["review"] == "rejected"
+    assert split.json()["id"] not in {i["id"] for i in await registers.items()}
+    assert split.json()["id"] in {i["id"] for i in await registers.items(review="rejected")}
+    bad = [
+        (f"{url}/{shortlist['id']}", {"severity": "high"}),
+        (f"{url}/{shortlist['id']}", {"status": "closed"}),
+        (f"{url}/{shortlist['id']}", {"text": None}),
+        (f"{url}/{shortlist['id']}", {"owner_user_id": "00000000-0000-0000-0000-000000000000"}),
+    ]
+    for path, body in bad:
+        response = await registers.client.patch(path, json=body, headers=headers)
+        assert response.status_code in {400, 422}, (body, response.status_code, response.text)
+    self_merge = await registers.client.post(
+        f"{url}/{shortlist['id']}/merge", json={"into": shortlist["id"]}, headers=headers
+    )
+    assert self_merge.status_code == 400
+
+
+async def test_owners_map_to_members_and_views(registers: Registers) -> None:
+    for name in WEEKS[:2]:
+        await registers.upload(name)
+    headers = registers.owner.headers
+    assert await registers.items(owner="me") == []
+    alias = await registers.client.post(
+        "/api/v1/owner-aliases", json={"alias": "Priya Shah", "user_id": registers.owner.id}, headers=headers
+    )
+    assert alias.status_code == 201, alias.text
+    mine = await registers.items(owner="me")
+    assert [i["text"] for i in mine] == [find(mine, "shortlist")["text"]]
+    assert mine[0]["owner_user_id"] == registers.owner.id
+    overdue = await registers.items(view="overdue", today="2026-10-18")
+    assert {i["kind"] for i in overdue} == {"action"}
+    assert {i["due_date"] for i in overdue} == {"2026-10-14", "2026-10-16"}
+    this_week = await registers.items(view="due_this_week", today="2026-10-19")
+    assert [i["due_date"] for i in this_week] == ["2026-10-20"]
+    by_owner = await registers.client.get(
+        "/api/v1/register-summary",
+        params={"project": registers.project, "kind": "action", "group_by": "owner"},
+        headers=headers,
+    )
+    assert {g["key"]: g["count"] for g in by_owner.json()} == {
+        "Priya Shah": 1,
+        "Tom Becker": 1,
+        "Ana Ruiz": 1,
+    }
+    by_severity = await registers.items(kind="risk", severity="high")
+    assert len(by_severity) == 1
+    changed = await registers.items(changed_since="2999-01-01T00:00:00Z")
+    assert changed == []
+    created = await registers.client.post(
+        "/api/v1/register-items",
+        json={
+            "project_id": registers.project,
+            "kind": "risk",
+            "text": "Key staff leave in Q1",
+            "severity": "medium",
+            "category": "assumption",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["review"] == "accepted" and created.json()["source"] == "manual"
+    removed = await registers.client.delete(f"/api/v1/owner-aliases/{alias.json()['id']}", headers=headers)
+    assert removed.status_code == 204
+    assert await registers.items(owner="me") == []

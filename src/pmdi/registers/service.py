@@ -153,7 +153,8 @@ def _text(value: Any) -> str | None:
 async def create_item(session: AsyncSession, ctx: OrgContext, data: ItemCreate) -> ItemDetail:
     await ProjectRepository(session, ctx.organization_id).get_or_raise(data.project_id)
     kind = data.kind
-    given = await _validated(session, ctx, kind, ItemEdit(**data.model_dump(exclude={"project_id", "kind"})))
+    fields = data.model_dump(exclude={"project_id", "kind"}, exclude_unset=True)
+    given = await _validated(session, ctx, kind, ItemEdit(**fields))
     item = RegisterItem(
         project_id=data.project_id,
         kind=kind.value,
