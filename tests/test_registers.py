@@ -3,12 +3,18 @@ survive reprocessing, views and owner mapping."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import icalendar
+import openpyxl
 import pytest
 
 from tests.conftest import client_for
@@ -229,3 +235,136 @@ async def test_owners_map_to_members_and_views(registers: Registers) -> None:
     removed = await registers.client.delete(f"/api/v1/owner-aliases/{alias.json()['id']}", headers=headers)
     assert removed.status_code == 204
     assert await registers.items(owner="me") == []
+
+
+async def get_file(registers: Registers, path: str, **params: str) -> httpx.Response:
+    response = await registers.client.get(path, params=params, headers=registers.owner.headers)
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def test_exports_open_in_their_native_tools(registers: Registers, tmp_path: Path) -> None:
+    for name in WEEKS[:2]:
+        await registers.upload(name)
+    formula = '=HYPERLINK("http://evil.example","click")'
+    created = await registers.client.post(
+        "/api/v1/register-items",
+        json={"project_id": registers.project, "kind": "action", "text": formula, "due_date": "2026-10-30"},
+        headers=registers.owner.headers,
+    )
+    assert created.status_code == 201
+    base = f"/api/v1/projects/{registers.project}"
+
+    csv_file = await get_file(registers, f"{base}/export", register="action", format="csv")
+    assert csv_file.headers["content-disposition"] == 'attachment; filename="falcon-actions.csv"'
+    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert {r["Action"] for r in rows} >= {"Draft the vendor shortlist", "'" + formula}
+    assert next(r for r in rows if "shortlist" in r["Action"])["Due date"] == "2026-10-16"
+
+    xlsx = await get_file(registers, f"{base}/export", register="risk", format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["ID", "Type", "Risk"]
+    risk = [c.value for c in sheet[2]]
+    assert risk[header.index("Severity")] == "high"
+    assert isinstance(risk[header.index("Confidence")], float)
+    assert isinstance(risk[header.index("Mentions")], int)
+    assert isinstance(risk[header.index("First mentioned")], dt.datetime)
+    actions = openpyxl.load_workbook(
+        io.BytesIO((await get_file(registers, f"{base}/export", register="action", format="xlsx")).content)
+    ).active
+    assert actions is not None
+    cells = [(c.value, c.data_type) for row in actions.iter_rows(min_row=2) for c in row]
+    assert (formula, "s") in cells, "a formula from a document must stay text"
+    dues = [row[3].value for row in actions.iter_rows(min_row=2)]
+    assert dt.datetime(2026, 10, 16) in dues
+
+    report = await get_file(registers, f"{base}/report", format="pdf")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report.content)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    assert list(tmp_path.glob("page*.png"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for expected in (
+        "Falcon - project report",
+        "Action items",
+        "Draft the vendor shortlist",
+        "Risks",
+        "The key supplier may not deliver",
+        "Milestones",
+        "Recent decisions",
+    ):
+        assert expected in text, expected
+    markdown = (await get_file(registers, f"{base}/report", format="md")).text
+    assert "| Draft the vendor shortlist | Priya Shah | 2026-10-16 |" in markdown
+    assert "| =HYPERLINK\\(\"http://evil.example\",\"click\"\\) |" in markdown
+
+
+async def test_calendar_feeds_validate_and_are_token_protected(registers: Registers) -> None:
+    await registers.upload(WEEKS[0])
+    await registers.client.post(
+        "/api/v1/owner-aliases",
+        json={"alias": "Priya Shah", "user_id": registers.owner.id},
+        headers=registers.owner.headers,
+    )
+    project_feed = await registers.client.post(
+        "/api/v1/calendar-feeds", json={"project_id": registers.project}, headers=registers.owner.headers
+    )
+    assert project_feed.status_code == 201, project_feed.text
+    personal = await registers.client.post("/api/v1/calendar-feeds", json={}, headers=registers.owner.headers)
+    assert personal.status_code == 201
+    for feed, expected in ((project_feed, 2), (personal, 1)):
+        url = feed.json()["url"]
+        assert url.startswith("http") and feed.json()["token"] in url
+        response = await registers.client.get("/api/v1/calendar.ics", params={"token": feed.json()["token"]})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/calendar")
+        calendar = icalendar.Calendar.from_ical(response.content)
+        events = list(calendar.walk("VEVENT"))
+        assert len(events) == expected, [str(e.get("summary")) for e in events]
+        due = {str(e.get("summary")): e.decoded("dtstart") for e in events}
+        assert due["Due: Draft the vendor shortlist"] == dt.date(2026, 10, 9)
+    bad = await registers.client.get("/api/v1/calendar.ics", params={"token": "x" * 43})
+    assert bad.status_code == 404
+    listed = await registers.client.get("/api/v1/calendar-feeds", headers=registers.owner.headers)
+    assert len(listed.json()) == 2 and "token" not in listed.json()[0]
+    revoked = await registers.client.delete(
+        f"/api/v1/calendar-feeds/{personal.json()['id']}", headers=registers.owner.headers
+    )
+    assert revoked.status_code == 204
+    gone = await registers.client.get("/api/v1/calendar.ics", params={"token": personal.json()["token"]})
+    assert gone.status_code == 404
+
+
+async def test_status_report_diff_between_two_versions(registers: Registers) -> None:
+    first = await registers.upload("falcon-status-2026-10-02.md")
+    second = await registers.upload("falcon-status-2026-10-09.md")
+    response = await registers.client.get(f"/api/v1/documents/{second}/diff", headers=registers.owner.headers)
+    assert response.status_code == 200, response.text
+    diff = response.json()
+    assert diff["against_id"] == first
+    texts = {key: [i["text"] for i in diff[key]] for key in diff if key.endswith(("risks", "actions"))}
+    assert texts["new_risks"] == ["The data migration could slip because test data is missing"]
+    assert texts["closed_risks"] == ["The hardware supplier may not deliver the servers on time"]
+    assert texts["dropped_risks"] == []
+    assert [(i["text"], i["before"], i["after"]) for i in diff["severity_changes"]] == [
+        ("A key developer could leave the team before go-live", "medium", "high")
+    ]
+    assert [(i["text"], i["before"], i["after"]) for i in diff["slipped"]] == [
+        ("Beta release", "2026-10-30", "2026-11-13")
+    ]
+    assert texts["new_actions"] == ["Request anonymised test data from the client"]
+    rag = {c["label"]: (c["before"], c["after"]) for c in diff["rag_changes"]}
+    assert rag == {"overall": ("green", "amber"), "schedule": ("green", "red")}
+    explicit = await registers.client.get(
+        f"/api/v1/documents/{first}/diff", params={"against": second}, headers=registers.owner.headers
+    )
+    assert explicit.status_code == 200
+    none_before = await registers.client.get(
+        f"/api/v1/documents/{first}/diff", headers=registers.owner.headers
+    )
+    assert none_before.status_code == 404
+    assert "earlier report" in none_before.json()["detail"]

@@ -9,13 +9,19 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pmdi.auth.deps import authorize
 from pmdi.auth.permissions import Permission
 from pmdi.auth.principal import OrgContext
-from pmdi.core.deps import PageDep, SessionDep
-from pmdi.registers import aliases, service
+from pmdi.core.deps import PageDep, SessionDep, StateDep
+from pmdi.documents.router import ReadableDocument
+from pmdi.projects.router import ReadableProject
+from pmdi.registers import aliases, calendar, diff, publish, service
 from pmdi.registers.deps import ReadableItem, WritableAlias, WritableItem
 from pmdi.registers.models import Kind, Review
 from pmdi.registers.schemas import (
     AliasIn,
     AliasOut,
+    ExportFormat,
+    FeedCreated,
+    FeedIn,
+    FeedOut,
     GroupBy,
     GroupCount,
     ItemCreate,
@@ -25,6 +31,8 @@ from pmdi.registers.schemas import (
     ItemPage,
     Level,
     MergeIn,
+    ReportDiff,
+    ReportFormat,
     SplitIn,
     View,
 )
@@ -127,3 +135,56 @@ async def add_alias(data: AliasIn, ctx: WriteRegisters, session: SessionDep) -> 
 async def remove_alias(alias: WritableAlias, session: SessionDep) -> Response:
     await aliases.remove_alias(session, alias.ctx, alias.obj)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _download(file: publish.File) -> Response:
+    disposition = f'attachment; filename="{file.filename}"'
+    return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/projects/{project_id}/export", response_class=Response)
+async def export_register(
+    project: ReadableProject,
+    session: SessionDep,
+    register: Kind = Kind.ACTION,
+    format: ExportFormat = ExportFormat.CSV,
+) -> Response:
+    return _download(await publish.export_register(session, project.ctx, project.obj, register, format))
+
+
+@router.get("/projects/{project_id}/report", response_class=Response)
+async def project_report(
+    project: ReadableProject, session: SessionDep, format: ReportFormat = ReportFormat.MARKDOWN
+) -> Response:
+    return _download(await publish.project_report(session, project.ctx, project.obj, format))
+
+
+@router.get("/documents/{document_id}/diff", response_model=ReportDiff)
+async def report_diff(
+    document: ReadableDocument, session: SessionDep, against: uuid.UUID | None = None
+) -> ReportDiff:
+    return await diff.report_diff(session, document.ctx.organization_id, document.obj, against)
+
+
+@router.post("/calendar-feeds", response_model=FeedCreated, status_code=status.HTTP_201_CREATED)
+async def create_feed(data: FeedIn, ctx: ReadRegisters, session: SessionDep, state: StateDep) -> FeedCreated:
+    return await calendar.create_feed(session, ctx, data, state.settings.base_url)
+
+
+@router.get("/calendar-feeds", response_model=list[FeedOut])
+async def list_feeds(ctx: ReadRegisters, session: SessionDep) -> list[FeedOut]:
+    return await calendar.list_feeds(session, ctx)
+
+
+@router.delete("/calendar-feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_feed(feed_id: uuid.UUID, ctx: ReadRegisters, session: SessionDep) -> Response:
+    await calendar.revoke_feed(session, ctx, feed_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/calendar.ics", response_class=Response)
+async def calendar_feed(session: SessionDep, token: str = Query(min_length=20, max_length=100)) -> Response:
+    content = await calendar.feed_ics(session, token)
+    return Response(
+        content, media_type="text/calendar; charset=utf-8", headers={"Cache-Control": "private, max-age=300"}
+    )

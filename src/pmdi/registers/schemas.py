@@ -156,3 +156,61 @@ class AliasOut(BaseModel):
     alias: str
     user_id: uuid.UUID
     created_at: dt.datetime
+
+
+class FeedIn(BaseModel):
+    """A project's feed (its actions and milestones), or without a project the caller's own actions."""
+
+    project_id: uuid.UUID | None = None
+
+
+class FeedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class FeedCreated(FeedOut):
+    token: str
+    url: str
+
+
+class ExportFormat(enum.StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class ReportFormat(enum.StrEnum):
+    MARKDOWN = "md"
+    PDF = "pdf"
+
+
+class DiffItem(BaseModel):
+    id: uuid.UUID
+    kind: str
+    text: str
+    before: str | None = None
+    after: str | None = None
+
+
+class RagChange(BaseModel):
+    label: str
+    before: str | None
+    after: str | None
+
+
+class ReportDiff(BaseModel):
+    """What changed between two versions of a report; items are matched by register identity."""
+
+    document_id: uuid.UUID
+    against_id: uuid.UUID
+    new_risks: list[DiffItem]
+    closed_risks: list[DiffItem]
+    dropped_risks: list[DiffItem]  # listed before, not now, not said to be closed
+    severity_changes: list[DiffItem]
+    new_actions: list[DiffItem]
+    closed_actions: list[DiffItem]
+    slipped: list[DiffItem]  # actions and milestones whose date moved later
+    rag_changes: list[RagChange]
