@@ -6,17 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import subprocess
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import icalendar
 import openpyxl
 import pytest
+from sqlalchemy import delete
 
+from pmdi.core.state import AppState
+from pmdi.registers.models import RegisterItem
+from pmdi.registers.tasks import rebuild
 from tests.conftest import client_for
 from tests.helpers import Api, User
 from tests.jobs_support import fresh_app, wait_settled
@@ -27,6 +32,7 @@ WEEKS = [f"falcon-minutes-week{n}.md" for n in (1, 2, 3, 4)]
 
 @dataclass
 class Registers:
+    state: AppState
     client: httpx.AsyncClient
     api: Api
     owner: User
@@ -69,7 +75,7 @@ async def registers(backend: str, tmp_root: Path) -> AsyncIterator[Registers]:
         owner = await api.user("registers")
         await api.org(owner, "Falcon Org")
         project = await api.project(owner, "Falcon")
-        yield Registers(client, api, owner, project, {})
+        yield Registers(app.state.pmdi, client, api, owner, project, {})
 
 
 async def test_one_task_across_three_minutes_then_closed(registers: Registers) -> None:
@@ -143,7 +149,8 @@ async def test_reprocessing_keeps_a_users_edits_and_identities(registers: Regist
     assert {(h["field"], h["source"]) for h in history} >= {("due_date", "user"), ("text", "user")}
     audit = await registers.client.get("/api/v1/audit-events", headers=registers.owner.headers)
     actions = [e["action"] for e in audit.json()["items"]]
-    assert "register_item.updated" in actions and "register_item.accepted" in actions
+    assert "register_item.updated" in actions
+    assert "register_item.accepted" in actions
 
 
 async def test_review_reject_merge_split_and_bad_changes(registers: Registers) -> None:
@@ -164,7 +171,8 @@ async def test_review_reject_merge_split_and_bad_changes(registers: Registers) -
         f"{url}/{shortlist['id']}/split", json={"mention_ids": [budget_mention["id"]]}, headers=headers
     )
     assert split.status_code == 201, split.text
-    assert split.json()["mention_count"] == 1 and "budget" in split.json()["text"].lower()
+    assert split.json()["mention_count"] == 1
+    assert "budget" in split.json()["text"].lower()
     await reprocess(registers, registers.documents[WEEKS[1]])
     again = (await registers.item(split.json()["id"]))["mentions"]
     assert [m["quote"] for m in again] == [budget_mention["quote"]], "a user's split was undone"
@@ -231,10 +239,17 @@ async def test_owners_map_to_members_and_views(registers: Registers) -> None:
         headers=headers,
     )
     assert created.status_code == 201, created.text
-    assert created.json()["review"] == "accepted" and created.json()["source"] == "manual"
+    assert created.json()["review"] == "accepted"
+    assert created.json()["source"] == "manual"
     removed = await registers.client.delete(f"/api/v1/owner-aliases/{alias.json()['id']}", headers=headers)
     assert removed.status_code == 204
     assert await registers.items(owner="me") == []
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is missing: `make test` installs poppler-utils"
+    return path
 
 
 async def get_file(registers: Registers, path: str, **params: str) -> httpx.Response:
@@ -283,11 +298,9 @@ async def test_exports_open_in_their_native_tools(registers: Registers, tmp_path
     report = await get_file(registers, f"{base}/report", format="pdf")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(report.content)
-    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    await anyio.run_process([tool("pdftoppm"), "-png", "-r", "40", str(pdf), str(tmp_path / "page")])
     assert list(tmp_path.glob("page*.png"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = (await anyio.run_process([tool("pdftotext"), "-layout", str(pdf), "-"])).stdout.decode()
     for expected in (
         "Falcon - project report",
         "Action items",
@@ -300,7 +313,7 @@ async def test_exports_open_in_their_native_tools(registers: Registers, tmp_path
         assert expected in text, expected
     markdown = (await get_file(registers, f"{base}/report", format="md")).text
     assert "| Draft the vendor shortlist | Priya Shah | 2026-10-16 |" in markdown
-    assert "| =HYPERLINK\\(\"http://evil.example\",\"click\"\\) |" in markdown
+    assert '| =HYPERLINK\\("http://evil.example","click"\\) |' in markdown
 
 
 async def test_calendar_feeds_validate_and_are_token_protected(registers: Registers) -> None:
@@ -318,7 +331,8 @@ async def test_calendar_feeds_validate_and_are_token_protected(registers: Regist
     assert personal.status_code == 201
     for feed, expected in ((project_feed, 2), (personal, 1)):
         url = feed.json()["url"]
-        assert url.startswith("http") and feed.json()["token"] in url
+        assert url.startswith("http")
+        assert feed.json()["token"] in url
         response = await registers.client.get("/api/v1/calendar.ics", params={"token": feed.json()["token"]})
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/calendar")
@@ -330,7 +344,8 @@ async def test_calendar_feeds_validate_and_are_token_protected(registers: Regist
     bad = await registers.client.get("/api/v1/calendar.ics", params={"token": "x" * 43})
     assert bad.status_code == 404
     listed = await registers.client.get("/api/v1/calendar-feeds", headers=registers.owner.headers)
-    assert len(listed.json()) == 2 and "token" not in listed.json()[0]
+    assert len(listed.json()) == 2
+    assert "token" not in listed.json()[0]
     revoked = await registers.client.delete(
         f"/api/v1/calendar-feeds/{personal.json()['id']}", headers=registers.owner.headers
     )
@@ -368,3 +383,55 @@ async def test_status_report_diff_between_two_versions(registers: Registers) -> 
     )
     assert none_before.status_code == 404
     assert "earlier report" in none_before.json()["detail"]
+
+
+async def test_ticked_and_struck_items_close_and_raid_rows_keep_their_type(registers: Registers) -> None:
+    await registers.upload(WEEKS[0])
+    await registers.upload("falcon-checklist-week5.md")
+    actions = await registers.items(kind="action")
+    assert find(actions, "shortlist")["status"] == "done"
+    assert find(actions, "venue")["status"] == "done"
+    assert find(actions, "budget")["status"] == "open"
+    await registers.upload("falcon-raid-log.md")
+    risks = await registers.items(kind="risk")
+    assert find(risks, "supplier")["mention_count"] == 2, "the register row is the minutes' risk"
+    categories = {i["category"] for i in risks}
+    assert categories == {"risk", "assumption", "issue", "dependency"}
+    issues = await registers.items(kind="risk", category="issue")
+    assert [i["text"] for i in issues] == ["The staging environment is down twice a week"]
+
+
+async def test_projects_can_auto_accept_confident_items(registers: Registers) -> None:
+    response = await registers.client.patch(
+        f"/api/v1/projects/{registers.project}",
+        json={"auto_accept_confidence": 0.8},
+        headers=registers.owner.headers,
+    )
+    assert response.status_code == 200
+    assert response.json()["auto_accept_confidence"] == 0.8
+    await registers.upload(WEEKS[0])
+    items = await registers.items()
+    assert {i["review"] for i in items if i["confidence"] >= 0.8} == {"accepted"}
+    assert {i["review"] for i in items if i["confidence"] < 0.8} <= {"suggested"}
+    assert await registers.items(review="suggested") == [i for i in items if i["review"] == "suggested"]
+    bad = await registers.client.patch(
+        f"/api/v1/projects/{registers.project}",
+        json={"auto_accept_confidence": 2},
+        headers=registers.owner.headers,
+    )
+    assert bad.status_code == 422
+
+
+async def test_rebuild_from_stored_analyses_after_an_upgrade(registers: Registers) -> None:
+    for name in WEEKS[:3]:
+        await registers.upload(name)
+    before = {i["text"]: (i["mention_count"], i["due_date"]) for i in await registers.items()}
+    async with registers.state.sessionmaker() as session:
+        await session.execute(delete(RegisterItem))  # as if the registers had never existed
+        await session.commit()
+    assert await registers.items() == []
+    totals = await rebuild(registers.state)
+    assert totals["documents"] == 3
+    assert totals["register_mentions"] >= 8
+    after = {i["text"]: (i["mention_count"], i["due_date"]) for i in await registers.items()}
+    assert after == before

@@ -45,13 +45,32 @@ PARAMLESS_ROUTES = {
     ("GET", "/api/v1/usage"): TENANT_READ,
     ("GET", "/api/v1/search"): TENANT_READ,
     ("POST", "/api/v1/ask"): TENANT_READ,
+    ("GET", "/api/v1/register-items"): TENANT_READ,
+    ("POST", "/api/v1/register-items"): TENANT_WRITE,
+    ("GET", "/api/v1/register-summary"): TENANT_READ,
+    ("GET", "/api/v1/owner-aliases"): TENANT_READ,
+    ("POST", "/api/v1/owner-aliases"): TENANT_WRITE,
+    ("GET", "/api/v1/calendar-feeds"): TENANT_READ,
+    ("POST", "/api/v1/calendar-feeds"): SELF,  # the caller's own feed; a project elsewhere: see below
+    ("GET", "/api/v1/calendar.ics"): PUBLIC,  # the secret token is the credential
     ("GET", "/api/v1/events"): STREAM,
     ("WS", "/api/v1/ws"): STREAM,
 }
 NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-# Writes a viewer may make on its own organisation: leaving it.
-VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership")}
-PATH_PARAMS = {"org_id", "project_id", "document_id", "user_id", "key_id", "invitation_id", "job_id"}
+# Writes a viewer may make on its own organisation: leaving it, revoking its own calendar feed.
+VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership"), ("DELETE", "/api/v1/calendar-feeds/{feed_id}")}
+PATH_PARAMS = {
+    "org_id",
+    "project_id",
+    "document_id",
+    "user_id",
+    "key_id",
+    "invitation_id",
+    "job_id",
+    "item_id",
+    "alias_id",
+    "feed_id",
+}
 
 
 @dataclass
@@ -80,6 +99,15 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         headers=owner.headers,
     )
     jobs = await client.get("/api/v1/jobs", headers=owner.headers)
+    item = await client.post(
+        "/api/v1/register-items",
+        json={"project_id": project_id, "kind": "action", "text": f"{name} task", "owner": f"{name} lead"},
+        headers=owner.headers,
+    )
+    alias = await client.post(
+        "/api/v1/owner-aliases", json={"alias": f"{name} lead", "user_id": owner.id}, headers=owner.headers
+    )
+    feed = await client.post("/api/v1/calendar-feeds", json={"project_id": project_id}, headers=owner.headers)
     ids = {
         "org_id": org_id,
         "project_id": project_id,
@@ -88,6 +116,9 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         "key_id": key.json()["id"],
         "invitation_id": invitation.json()["id"],
         "job_id": jobs.json()["items"][0]["id"],
+        "item_id": item.json()["id"],
+        "alias_id": alias.json()["id"],
+        "feed_id": feed.json()["id"],
     }
     return Tenant(org_id, users, ids, viewer_key.json()["key"])
 
@@ -170,6 +201,8 @@ def aimed_at(path: str, other: Tenant) -> dict[str, Any]:
         return {"params": {"q": "alpha notes", "project": project}}
     if path == "/api/v1/ask":
         return {"json": {"question": "What are the action items?", "project": project}}
+    if path in {"/api/v1/register-items", "/api/v1/register-summary"}:
+        return {"params": {"project": project, "owner": "alpha lead"}}
     return {"params": {"project_id": project}}
 
 

@@ -59,6 +59,7 @@ class Risk(Item):
     likelihood: Level | None = None
     owner: str | None = None
     mitigation: str | None = None
+    category: Literal["risk", "assumption", "issue", "dependency"] = "risk"
 
 
 class Decision(Item):
@@ -79,6 +80,8 @@ class Analysis(BaseModel):
     summary_points: list[str] = Field(default_factory=list)
     action_items: list[ActionItem] = Field(default_factory=list)
     risks: list[Risk] = Field(default_factory=list)
+    # A RAID register's other rows: assumptions, issues and dependencies (`category` says which).
+    raid: list[Risk] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
     people: list[str] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -21,9 +22,11 @@ app = typer.Typer(help="PM Document Intelligence", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+registers_app = typer.Typer(help="Project registers.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(demo_app, name="demo")
+app.add_typer(registers_app, name="registers")
 
 T = TypeVar("T")
 
@@ -202,3 +205,18 @@ def demo_seed() -> None:
     typer.echo(("created" if created else "found") + " demo data:")
     typer.echo(f"  login:    {DEMO_EMAIL}")
     typer.echo(f"  password: {DEMO_PASSWORD}")
+
+
+@registers_app.command("rebuild")
+def registers_rebuild(
+    project: Annotated[str | None, typer.Option(help="Only this project's documents (id).")] = None,
+) -> None:
+    """Recompute the registers from stored analyses (after an upgrade); edits and reviews are kept."""
+    from pmdi.registers.tasks import rebuild
+
+    async def main() -> dict[str, int]:
+        async with open_state(Settings()) as state:
+            return await rebuild(state, uuid.UUID(project) if project else None)
+
+    totals = asyncio.run(main())
+    typer.echo(", ".join(f"{key}: {value}" for key, value in totals.items()))

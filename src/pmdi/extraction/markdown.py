@@ -61,6 +61,7 @@ _EMPHASIS = [
     re.compile(r"~~(?=[^\s~])([^~]{1,1000}?)(?<=[^\s~])~~"),
 ]
 EMPHASIS_PASSES = 3
+_STRUCK = re.compile(r"(?:\d{1,3}[.)]\s*)?~~[^~].*~~\W*", re.S)
 _MARKUP = re.compile(r"[`\\<\[*_~&{]|://")  # text without any of these has no inline markup
 
 
@@ -182,13 +183,16 @@ class _MarkdownParser:
     def _flush(self) -> None:
         # Hard breaks and "Field: value" lines stay separate lines: notes write one field per line and
         # "Project manager: Sofia Romero" must not run into "Overall status: Amber".
-        lines = " ".join(part for part in self.lines if part).split(_LINE_BREAK)
+        joined = " ".join(part for part in self.lines if part)
+        lines = joined.split(_LINE_BREAK)
         text = "\n".join(part for part in (inline(line, self.labels) for line in lines) if part)
+        # A struck-through item or paragraph ("~~Book the venue~~") is one a later document marks done.
+        struck = {"struck": True} if _STRUCK.fullmatch(joined.strip()) else {}
         if self.item is not None:
             level, meta = self.item
-            self.chunks.append(Chunk(BlockKind.LIST_ITEM, text, level=level, meta=meta))
+            self.chunks.append(Chunk(BlockKind.LIST_ITEM, text, level=level, meta={**meta, **struck}))
         elif text:
-            self.chunks.append(Chunk(BlockKind.PARAGRAPH, text))
+            self.chunks.append(Chunk(BlockKind.PARAGRAPH, text, meta=struck))
         self.lines, self.item = [], None
 
     def _fence(self, lines: list[str], index: int, marker: str, language: str) -> int:

@@ -20,7 +20,9 @@ async def create(session: AsyncSession, ctx: OrgContext, data: ProjectCreate) ->
     name = data.name.strip()
     if await repo.name_taken(name):
         raise ProjectNameTaken()
-    project = await repo.add(Project(name=name, description=data.description))
+    project = await repo.add(
+        Project(name=name, description=data.description, auto_accept_confidence=data.auto_accept_confidence)
+    )
     await record_in_org(session, ctx, "project.created", ("project", project.id), {"name": name})
     return project
 
@@ -42,6 +44,8 @@ async def update(session: AsyncSession, ctx: OrgContext, project: Project, data:
         project.name = name
     if data.description is not None:
         project.description = data.description
+    if "auto_accept_confidence" in data.model_fields_set:
+        project.auto_accept_confidence = data.auto_accept_confidence
     await session.flush()
     await record_in_org(session, ctx, "project.updated", ("project", project.id))
     return project

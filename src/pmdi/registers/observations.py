@@ -25,12 +25,32 @@ Observation = dict[str, Any]
 
 
 def observe(
-    analysis: Analysis, text: str, pages: list[dict[str, Any]], reference: dt.date | None
+    analysis: Analysis,
+    text: str,
+    pages: list[dict[str, Any]],
+    blocks: list[dict[str, Any]],
+    reference: dt.date | None,
 ) -> list[Observation]:
     found = _items(analysis)
-    for update in find_updates(text, reference):
+    updates = find_updates(text, reference)
+    taken = [(u.start, u.end) for u in updates]
+    for marked in _marked_done(text, blocks):
+        if not any(start < marked.end and marked.start < end for start, end in taken):
+            updates.append(marked)
+    for update in updates:
         if not _fold_into_item(found, update):
             found.append(_update(update, _page_at(pages, update.start)))
+    return found
+
+
+def _marked_done(text: str, blocks: list[dict[str, Any]]) -> list[Update]:
+    """Ticked boxes and struck-through lines: the formatting itself says the item is done."""
+    found = []
+    for block in blocks:
+        meta = block.get("meta") or {}
+        if meta.get("checked") or meta.get("struck"):
+            quote = text[block["start"] : block["end"]]
+            found.append(Update(block["start"], block["end"], quote, quote, "done", None))
     return found
 
 
@@ -39,9 +59,9 @@ def _items(analysis: Analysis) -> list[Observation]:
     for action in analysis.action_items:
         data = {"owner": action.owner, "due_date": action.due_date, "priority": action.priority}
         found.append(_item(Kind.ACTION, action.text, action, {**data, "status": action.status}))
-    for risk in analysis.risks:
+    for risk in [*analysis.risks, *analysis.raid]:
         data = {"owner": risk.owner, "severity": risk.severity, "likelihood": risk.likelihood}
-        category = getattr(risk, "category", None) or "risk"
+        category = risk.category
         found.append(
             _item(Kind.RISK, risk.text, risk, {**data, "mitigation": risk.mitigation, "category": category})
         )
@@ -109,8 +129,8 @@ async def prepare(state: AppState, ref: DocumentRef, analysis: Analysis) -> list
         stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
         if stored is None:
             return []
-        text, pages = stored.text, stored.pages
-    found = await anyio.to_thread.run_sync(observe, analysis, text, pages, analysis.document_date)
+        text, pages, blocks = stored.text, stored.pages, stored.blocks
+    found = await anyio.to_thread.run_sync(observe, analysis, text, pages, blocks, analysis.document_date)
     if state.embedder is not None and found:
         vectors = await anyio.to_thread.run_sync(state.embedder.embed, [o["match_text"] for o in found])
         for observation, vector in zip(found, vectors, strict=True):

@@ -46,7 +46,9 @@ class RulesAnalyzer:
             analysis.action_items = [a for a in actions if a.confidence > PROSE_CONFIDENCE]
             return analysis
         analysis.action_items = actions
-        analysis.risks = find_risks(structure, people, evidence)
+        found = find_risks(structure, people, evidence)
+        analysis.risks = [r for r in found if r.category == "risk"]
+        analysis.raid = [r for r in found if r.category != "risk"]
         analysis.decisions = find_decisions(structure, people, evidence)
         analysis.milestones = find_milestones(structure, ctx, evidence)
         if document_type is DocumentType.STATEMENT_OF_WORK:

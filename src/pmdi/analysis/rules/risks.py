@@ -59,6 +59,9 @@ _LIKELIHOOD_WORDS: list[tuple[Level, re.Pattern[str]]] = [
 ]
 _MAX_RISK_CHARS = 400
 _NOT_RISK_TYPE = re.compile(r"^(issue|i|assumption|a|dependency|d|decision|action|change)\b", re.I)
+# The other RAID rows of a register, kept with their category ("A" is an assumption, "D" a dependency).
+_RAID_CATEGORY = {"i": "issue", "issue": "issue", "a": "assumption", "assumption": "assumption",
+                  "d": "dependency", "dependency": "dependency"}  # fmt: skip
 
 
 def _word_level(text: str, table: list[tuple[Level, re.Pattern[str]]]) -> Level | None:
@@ -105,8 +108,9 @@ class RiskFinder:
     def _row(self, unit: Unit, columns: TableColumns, scales: dict[str, int]) -> Risk | None:
         row = unit.row
         text = columns.get(row, columns.col("risk"))
-        kind = columns.get(row, columns.col("type"))
-        if not text or columns.closed(row) or _NOT_RISK_TYPE.match(kind):
+        kind = _NOT_RISK_TYPE.match(columns.get(row, columns.col("type")))
+        category = _RAID_CATEGORY.get(kind[1].lower()) if kind else "risk"
+        if not text or columns.closed(row) or category is None:
             return None
         severity = level_of(columns.get(row, columns.col("severity")), scales["severity"])
         likelihood = level_of(columns.get(row, columns.col("likelihood")), scales["likelihood"])
@@ -125,6 +129,7 @@ class RiskFinder:
             mitigation=mitigation,
             evidence=self.evidence.make(unit.start, unit.end),
             confidence=0.9,
+            category=category,
         )
 
     def _unit(self, unit: Unit) -> Risk | None:
