@@ -3,7 +3,9 @@ conflicting owners or numbers ("plan for workstream 1" is not "... 2")."""
 
 from __future__ import annotations
 
+import heapq
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,3 +130,56 @@ def similarity(new: Signature, known: Signature, *, check_numbers: bool = True) 
     if check_numbers and new.numbers and known.numbers and new.numbers != known.numbers:
         score -= _CONFLICT
     return score
+
+
+# Dice adds at most 0.3, so a pair whose cosine is below this cannot reach MAYBE and is not scored in full;
+# of the rest, the closest by meaning are (a project's tasks can all be alike: "review X for workstream N").
+_PREFILTER = (MAYBE - 0.3) / 0.7
+_SHORTLIST = 64
+
+
+class Pool:
+    """The project's known signatures. Their vectors are stacked once, so one matrix product shortlists the
+    few worth a full comparison; signatures added while merging a document are compared one by one."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[uuid.UUID, str, Signature]] = []
+        self._matrix: NDArray[np.float32] | None = None
+        self._has_vector: NDArray[np.bool_] | None = None
+
+    def add(self, key: uuid.UUID, kind: str, known: Signature) -> None:
+        self.entries.append((key, kind, known))
+
+    def freeze(self, dimensions: int = 384) -> None:
+        """Stacks the signatures present now; call once after loading the project."""
+        rows = np.zeros((len(self.entries), dimensions), dtype=np.float32)
+        has = np.zeros(len(self.entries), dtype=bool)
+        for index, (_, _, known) in enumerate(self.entries):
+            if known.vector is not None and known.vector.shape[0] == dimensions:
+                rows[index], has[index] = known.vector, True
+        self._matrix, self._has_vector = rows, has
+
+    def ranked(self, new: Signature, kinds: set[str], top: int = 2) -> list[tuple[float, uuid.UUID]]:
+        """The `top` best items (score, key), best first: each item scores as its closest signature."""
+        best: dict[uuid.UUID, float] = {}
+        for index in self._candidates(new):
+            key, kind, known = self.entries[index]
+            if kind in kinds:
+                score = similarity(new, known)
+                if score > best.get(key, float("-inf")):
+                    best[key] = score
+        return heapq.nlargest(top, ((score, key) for key, score in best.items()), key=lambda pair: pair[0])
+
+    def _candidates(self, new: Signature) -> list[int]:
+        frozen = 0 if self._matrix is None else self._matrix.shape[0]
+        tail = list(range(frozen, len(self.entries)))
+        if self._matrix is None or self._has_vector is None or new.vector is None:
+            return list(range(frozen)) + tail
+        if new.vector.shape[0] != self._matrix.shape[1]:
+            return list(range(frozen)) + tail
+        cosine = self._matrix @ new.vector
+        close = np.flatnonzero(cosine >= _PREFILTER)
+        if close.shape[0] > _SHORTLIST:
+            close = close[np.argpartition(-cosine[close], _SHORTLIST)[:_SHORTLIST]]
+        without = np.flatnonzero(~self._has_vector)
+        return [int(i) for i in close] + [int(i) for i in without] + tail

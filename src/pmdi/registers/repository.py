@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, Select, delete, func, select, update
 
@@ -21,11 +22,13 @@ class ItemRepository(OrgRepository[RegisterItem]):
         """Items a register shows: neither rejected nor merged away."""
         return self.select().where(RegisterItem.review.in_([Review.SUGGESTED, Review.ACCEPTED]))
 
-    async def in_project(self, project_id: uuid.UUID) -> Sequence[RegisterItem]:
-        stmt = self.select().where(
-            RegisterItem.project_id == project_id, RegisterItem.review != Review.MERGED
+    async def kinds_in_project(self, project_id: uuid.UUID) -> Sequence[Row[uuid.UUID, str]]:
+        stmt = select(RegisterItem.id, RegisterItem.kind).where(
+            RegisterItem.organization_id == self.organization_id,
+            RegisterItem.project_id == project_id,
+            RegisterItem.review != Review.MERGED,
         )
-        return await self.list(stmt)
+        return (await self.session.execute(stmt)).all()
 
     async def by_ids(self, ids: Collection[uuid.UUID]) -> Sequence[RegisterItem]:
         return await self.list(self.select().where(RegisterItem.id.in_(list(ids))))
@@ -58,6 +61,17 @@ class MentionRepository(OrgRepository[Mention]):
             .join(Document, Document.id == Mention.document_id)
             .where(Mention.organization_id == self.organization_id, Mention.item_id.in_(list(item_ids)))
             .order_by(Mention.mentioned_on, Document.created_at, Mention.start)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def signatures(
+        self, project_id: uuid.UUID
+    ) -> Sequence[Row[uuid.UUID, dict[str, Any], bytes | None]]:
+        """What matching compares, for every mention in a project, without loading whole rows."""
+        stmt = (
+            select(Mention.item_id, Mention.data, Mention.embedding)
+            .join(RegisterItem, RegisterItem.id == Mention.item_id)
+            .where(Mention.organization_id == self.organization_id, RegisterItem.project_id == project_id)
         )
         return (await self.session.execute(stmt)).all()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pmdi.documents.models import Document
 from pmdi.projects.repository import ProjectRepository
 from pmdi.registers.fold import INITIAL
-from pmdi.registers.matching import MAYBE, SAME, Signature, signature, similarity
+from pmdi.registers.matching import MAYBE, SAME, Pool, Signature, signature
 from pmdi.registers.models import Kind, Mention, RegisterItem, Review
 from pmdi.registers.owners import directory
 from pmdi.registers.refold import refold
@@ -26,12 +25,6 @@ from pmdi.registers.repository import ItemRepository, MentionRepository
 
 _CLEAR_MARGIN = 0.05
 _UPDATABLE = {Kind.ACTION.value, Kind.RISK.value, Kind.MILESTONE.value}
-
-
-@dataclass
-class Known:
-    item: RegisterItem
-    signatures: list[Signature] = field(default_factory=list)
 
 
 def _key(observation: dict[str, Any]) -> tuple[Any, ...]:
@@ -58,7 +51,8 @@ class Tracker:
         self.mentioned_on = mentioned_on
         self.items = ItemRepository(session, document.organization_id)
         self.mentions = MentionRepository(session, document.organization_id)
-        self.known: dict[uuid.UUID, Known] = {}
+        self.kinds: dict[uuid.UUID, str] = {}  # the project's items (not merged away) by id
+        self.pool = Pool()
         self.touched: set[uuid.UUID] = set()
         self.auto_accept: float | None = None
         self.created = 0
@@ -73,9 +67,9 @@ class Tracker:
         await self._load_project()
         placed = 0
         for observation in observations:
-            item = self._previous_item(previous, observation) or await self._match(observation)
-            if item is not None:
-                self._add_mention(item, observation, pinned=_key(observation) in previous.get("pinned", {}))
+            item_id = self._previous_item(previous, observation) or await self._match(observation)
+            if item_id is not None:
+                self._add_mention(item_id, observation, pinned=_key(observation) in previous["pinned"])
                 placed += 1
         await self.session.flush()
         await refold(
@@ -98,25 +92,31 @@ class Tracker:
         return previous
 
     async def _load_project(self) -> None:
-        items = await self.items.in_project(self.document.project_id)
-        self.known = {item.id: Known(item) for item in items}
-        for mention, _, _ in await self.mentions.for_items(list(self.known)):
-            self.known[mention.item_id].signatures.append(_signature(mention.data, mention.embedding))
+        self.kinds = dict(await self.items.kinds_in_project(self.document.project_id))
+        memo: dict[tuple[Any, ...], Signature] = {}
+        for item_id, data, embedding in await self.mentions.signatures(self.document.project_id):
+            kind = self.kinds.get(item_id)
+            if kind is not None:
+                # Repeated wording (the same task copied from week to week) is taken apart once.
+                key = (data.get("text"), data.get("owner"), embedding)
+                memo[key] = memo.get(key) or _signature(data, embedding)
+                self.pool.add(item_id, kind, memo[key])
+        self.pool.freeze()
 
     def _previous_item(
         self, previous: dict[str, dict[tuple[Any, ...], uuid.UUID]], observation: dict[str, Any]
-    ) -> RegisterItem | None:
+    ) -> uuid.UUID | None:
         item_id = previous["all"].get(_key(observation))
-        known = self.known.get(item_id) if item_id is not None else None
-        if known is None or (not observation["update"] and known.item.kind != observation["kind"]):
+        kind = self.kinds.get(item_id) if item_id is not None else None
+        if kind is None or (not observation["update"] and kind != observation["kind"]):
             return None
-        return known.item
+        return item_id
 
-    async def _match(self, observation: dict[str, Any]) -> RegisterItem | None:
+    async def _match(self, observation: dict[str, Any]) -> uuid.UUID | None:
         new = _signature(observation["data"], observation.get("vector"))
         if observation["update"]:
             return self._match_update(new)
-        ranked = self._ranked(new, {observation["kind"]})
+        ranked = self.pool.ranked(new, {observation["kind"]})
         best = ranked[0] if ranked else (0.0, None)
         second = ranked[1][0] if len(ranked) > 1 else 0.0
         if best[1] is not None and best[0] >= SAME and best[0] - second >= _CLEAR_MARGIN:
@@ -124,28 +124,20 @@ class Tracker:
         duplicate_of = best[1] if best[1] is not None and best[0] >= MAYBE else None
         return await self._create(observation, new, duplicate_of)
 
-    def _match_update(self, new: Signature) -> RegisterItem | None:
+    def _match_update(self, new: Signature) -> uuid.UUID | None:
         """An update line changes an item only when it clearly names one; otherwise it is not evidence."""
         if len(new.stems) < 2:
             return None
-        ranked = self._ranked(new, _UPDATABLE)
+        ranked = self.pool.ranked(new, _UPDATABLE)
         if not ranked or ranked[0][0] < SAME:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < _CLEAR_MARGIN:
             return None
         return ranked[0][1]
 
-    def _ranked(self, new: Signature, kinds: set[str]) -> list[tuple[float, RegisterItem]]:
-        scored = [
-            (max(similarity(new, s) for s in known.signatures), known.item)
-            for known in self.known.values()
-            if known.item.kind in kinds and known.signatures
-        ]
-        return sorted(scored, key=lambda pair: -pair[0])
-
     async def _create(
-        self, observation: dict[str, Any], new: Signature, duplicate_of: RegisterItem | None
-    ) -> RegisterItem:
+        self, observation: dict[str, Any], new: Signature, duplicate_of: uuid.UUID | None
+    ) -> uuid.UUID:
         data, kind = observation["data"], Kind(observation["kind"])
         confident = self.auto_accept is not None and float(data.get("confidence", 0.0)) >= self.auto_accept
         item = RegisterItem(
@@ -156,21 +148,22 @@ class Tracker:
             text=data["text"],
             status=INITIAL[kind],
             review=Review.ACCEPTED if confident and duplicate_of is None else Review.SUGGESTED,
-            duplicate_of_id=duplicate_of.id if duplicate_of is not None else None,
+            duplicate_of_id=duplicate_of,
             source="document",
         )
         await self.items.add(item)
-        self.known[item.id] = Known(item, [new])
+        self.kinds[item.id] = item.kind
+        self.pool.add(item.id, item.kind, new)
         self.created += 1
-        return item
+        return item.id
 
-    def _add_mention(self, item: RegisterItem, observation: dict[str, Any], *, pinned: bool) -> None:
+    def _add_mention(self, item_id: uuid.UUID, observation: dict[str, Any], *, pinned: bool) -> None:
         evidence = observation["evidence"] or {}
         data = observation["data"]
         self.session.add(
             Mention(
                 organization_id=self.document.organization_id,
-                item_id=item.id,
+                item_id=item_id,
                 document_id=self.document.id,
                 kind="update" if observation["update"] else "item",
                 page=evidence.get("page"),
@@ -183,10 +176,9 @@ class Tracker:
                 pinned=pinned,
             )
         )
-        known = self.known[item.id]
-        if not observation["update"] or len(known.signatures) == 0:
-            known.signatures.append(_signature(data, observation.get("vector")))
-        self.touched.add(item.id)
+        if not observation["update"]:
+            self.pool.add(item_id, self.kinds[item_id], _signature(data, observation.get("vector")))
+        self.touched.add(item_id)
 
 
 async def track(
