@@ -33,6 +33,7 @@ class Seen:
     key: Any  # handed back in history entries (the mention)
     on: dt.date
     data: dict[str, Any]
+    update: bool = False  # an update line: it can change fields, but its words are not the item's text
 
 
 @dataclass
@@ -55,7 +56,7 @@ def fold(kind: Kind, seen: list[Seen]) -> Folded:
     result = Folded(status=INITIAL[kind])
     for mention in seen:
         data = mention.data
-        if result.text is None and data.get("text"):
+        if result.text is None and data.get("text") and not mention.update:
             result.text, result.category = data["text"], data.get("category")
         result.confidence = max(result.confidence, float(data.get("confidence") or 0.0))
         for name in FIELDS[kind]:

@@ -13,16 +13,29 @@ from numpy.typing import NDArray
 
 from pmdi.search.text import STOPWORDS, stem, words
 
-# Calibrated on paraphrased task pairs with all-MiniLM-L6-v2: paraphrases score 0.7-0.85, unrelated tasks
-# of the same project 0.1-0.3. Between the two thresholds a person decides.
+# Calibrated on paraphrased task pairs with all-MiniLM-L6-v2 (paraphrases score 0.7-0.85, unrelated tasks
+# of one project 0.1-0.3) and on the corpus's meeting series (different tasks sharing a topic: 0.5-0.6).
+# Between the two thresholds a person decides.
 SAME = 0.62
-MAYBE = 0.48
+MAYBE = 0.55
 _CONFLICT = 0.3
+_FEW_WORDS, _SHORT = 3, 0.1
 _MARKER_WORDS = frozenset(
     {"action", "actions", "item", "items", "todo", "risk", "risks", "issue", "decision"}
 )
 # "workstream 1", "phase #2", "R3": numbers that name a thing (dates are not compared; they change).
-_NAMED_NUMBER = re.compile(r"\b([a-z]{1,20})\s?#?(\d{1,3})\b(?![/.:-]\d)", re.I)
+_NAMED_NUMBER = re.compile(r"\b([a-z]{1,20})\s?#?(\d{1,6})\b(?![/.:-]\d)", re.I)
+_TICKET = re.compile(r"#(\d{1,7})\b")
+# Dates named in the text itself ("Release for May 5th" is not "Release for June 30th"); due dates are not
+# part of the text, so a moved deadline is still the same item.
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_DAY = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b|"
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"\b\d{4}-(\d{2})-(\d{2})\b",
+    re.I,
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
 _NOT_NAMES = frozenset(
     [
         "jan",
@@ -82,7 +95,8 @@ class Signature:
     vector: NDArray[np.float32] | None = field(default=None, repr=False)
 
 
-def signature(text: str, owner: str | None, vector: NDArray[np.float32] | None) -> Signature:
+def signature(text: str, owner: str | None, vector: NDArray[np.float32] | None, quote: str = "") -> Signature:
+    """`quote` is the line the text came from: the ticket and item numbers it names count too."""
     content = [w for w in words(text) if w not in STOPWORDS and w not in _MARKER_WORDS and not w.isdigit()]
     if owner:
         content = [w for w in content if w not in set(words(owner))]
@@ -92,18 +106,28 @@ def signature(text: str, owner: str | None, vector: NDArray[np.float32] | None) 
         unit = (vector / norm).astype(np.float32) if norm > 0 else None
     return Signature(
         stems=frozenset(stem(w) for w in content),
-        numbers=_named_numbers(text),
+        numbers=_named_numbers(text) | _identifiers(quote),
         owner=normalise_name(owner) if owner else None,
         vector=unit,
     )
 
 
+def _identifiers(text: str) -> frozenset[str]:
+    named = ((m[1].casefold(), int(m[2])) for m in _NAMED_NUMBER.finditer(text))
+    found = {f"{name}{number}" for name, number in named if name not in _NOT_NAMES}
+    return frozenset(found | {f"#{int(m[1])}" for m in _TICKET.finditer(text)})
+
+
 def _named_numbers(text: str) -> frozenset[str]:
-    return frozenset(
-        f"{m[1].casefold()}{int(m[2])}"
-        for m in _NAMED_NUMBER.finditer(text)
-        if m[1].casefold() not in _NOT_NAMES
-    )
+    return _identifiers(text) | {_month_day(m) for m in _MONTH_DAY.finditer(text)}
+
+
+def _month_day(match: re.Match[str]) -> str:
+    if match[1]:
+        return f"{_MONTHS[match[1][:3].casefold()]}/{int(match[2])}"
+    if match[3]:
+        return f"{_MONTHS[match[4][:3].casefold()]}/{int(match[3])}"
+    return f"{int(match[5])}/{int(match[6])}"
 
 
 def normalise_name(name: str) -> str:
@@ -129,6 +153,8 @@ def similarity(new: Signature, known: Signature, *, check_numbers: bool = True) 
         score -= _CONFLICT
     if check_numbers and new.numbers and known.numbers and new.numbers != known.numbers:
         score -= _CONFLICT
+    if min(len(new.stems), len(known.stems)) < _FEW_WORDS:
+        score -= _SHORT  # "close issue" and "comment and then close" share too little to be sure
     return score
 
 
@@ -159,12 +185,14 @@ class Pool:
                 rows[index], has[index] = known.vector, True
         self._matrix, self._has_vector = rows, has
 
-    def ranked(self, new: Signature, kinds: set[str], top: int = 2) -> list[tuple[float, uuid.UUID]]:
+    def ranked(
+        self, new: Signature, kinds: set[str], exclude: set[uuid.UUID] | None = None, top: int = 2
+    ) -> list[tuple[float, uuid.UUID]]:
         """The `top` best items (score, key), best first: each item scores as its closest signature."""
         best: dict[uuid.UUID, float] = {}
         for index in self._candidates(new):
             key, kind, known = self.entries[index]
-            if kind in kinds:
+            if kind in kinds and (exclude is None or key not in exclude):
                 score = similarity(new, known)
                 if score > best.get(key, float("-inf")):
                     best[key] = score

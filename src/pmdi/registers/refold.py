@@ -27,7 +27,9 @@ async def refold(
     items = await ItemRepository(session, organization_id).by_ids(item_ids)
     seen: dict[uuid.UUID, list[Seen]] = defaultdict(list)
     for mention, _, _ in await MentionRepository(session, organization_id).for_items(item_ids):
-        seen[mention.item_id].append(Seen(mention, mention.mentioned_on, mention.data))
+        seen[mention.item_id].append(
+            Seen(mention, mention.mentioned_on, mention.data, update=mention.kind == "update")
+        )
     changes = ChangeRepository(session, organization_id)
     for item in items:
         mentions = seen.get(item.id, [])

@@ -66,10 +66,10 @@ class MentionRepository(OrgRepository[Mention]):
 
     async def signatures(
         self, project_id: uuid.UUID
-    ) -> Sequence[Row[uuid.UUID, dict[str, Any], bytes | None]]:
+    ) -> Sequence[Row[uuid.UUID, dict[str, Any], bytes | None, str]]:
         """What matching compares, for every mention in a project, without loading whole rows."""
         stmt = (
-            select(Mention.item_id, Mention.data, Mention.embedding)
+            select(Mention.item_id, Mention.data, Mention.embedding, Mention.quote)
             .join(RegisterItem, RegisterItem.id == Mention.item_id)
             .where(Mention.organization_id == self.organization_id, RegisterItem.project_id == project_id)
         )

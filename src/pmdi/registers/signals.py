@@ -28,7 +28,10 @@ _STATUS_WORDS: list[tuple[str, re.Pattern[str]]] = [
         r"\[x\]", re.I)),
     ("mitigating", re.compile(
         r"\b(?:mitigating|mitigation (?:is )?(?:in progress|underway|started|ongoing))\b", re.I)),
-    ("in_progress", re.compile(r"\b(?:in[- ]progress|underway|under way|ongoing|started|wip)\b", re.I)),
+    # Said of the item ("is in progress", "- underway", "(WIP)"), not a board column named in passing.
+    ("in_progress", re.compile(
+        r"(?:\b(?:is|are|now|still|currently|status:?)\s+|[-\u2013\u2014(:|]\s*)"
+        r"(?:in[- ]progress|underway|under way|ongoing|wip)\b", re.I)),
 ]  # fmt: skip
 _MOVED = re.compile(
     r"\b(?:moved|pushed(?: back| out)?|slipped|slips|slipping|rescheduled|postponed|delayed|deferred|"
@@ -44,7 +47,12 @@ _RAG = re.compile(
 )
 _RAG_NAMES = {"yellow": "amber"}
 _RAG_EMOJI = {"\U0001f534": "red", "\U0001f7e1": "amber", "\U0001f7e2": "green"}
-_MIN_CHARS, _MAX_CHARS = 8, 400
+# Status lines are short; a long paragraph that mentions "completed" is narrative, not an update.
+_MIN_CHARS, _MAX_CHARS = 8, 240
+# "move tickets to Done", "moved to In Progress": about a board's columns, not about an item's status.
+_BOARD_MOVE = re.compile(
+    r"\bmov(?:e|ed|es|ing)\b.{0,60}\b(?:to|into)\s+(?:done|closed|complete|in[- ]?progress|wip)\b", re.I
+)
 _MARKUP = re.compile(r"^(?:[\s>*+\-#\d.)|]|\[[ xX]?\])*")
 
 
@@ -87,7 +95,10 @@ def _at(update: Update, start: int) -> Update:
 
 
 def _update(line: str, ctx: DateContext) -> Update | None:
-    status = None if _NEGATED.search(line) else next((s for s, p in _STATUS_WORDS if p.search(line)), None)
+    if line.rstrip().endswith("?"):
+        return None
+    quiet = _NEGATED.search(line) or _BOARD_MOVE.search(line)
+    status = None if quiet else next((s for s, p in _STATUS_WORDS if p.search(line)), None)
     due, core = None, line
     moved = _MOVED.search(line)
     if moved is not None:

@@ -40,8 +40,12 @@ def _vector(blob: bytes | None) -> np.ndarray | None:
     return np.frombuffer(blob, dtype="<f2").astype(np.float32) if blob else None
 
 
-def _signature(data: dict[str, Any], blob: bytes | None) -> Signature:
-    return signature(str(data.get("text") or ""), data.get("owner"), _vector(blob))
+def _signature(data: dict[str, Any], blob: bytes | None, quote: str = "") -> Signature:
+    return signature(str(data.get("text") or ""), data.get("owner"), _vector(blob), quote)
+
+
+def _quote(observation: dict[str, Any]) -> str:
+    return str((observation["evidence"] or {}).get("quote", ""))
 
 
 class Tracker:
@@ -54,6 +58,7 @@ class Tracker:
         self.kinds: dict[uuid.UUID, str] = {}  # the project's items (not merged away) by id
         self.pool = Pool()
         self.touched: set[uuid.UUID] = set()
+        self.here: set[uuid.UUID] = set()  # items this document's extracted items are on
         self.auto_accept: float | None = None
         self.created = 0
 
@@ -94,12 +99,12 @@ class Tracker:
     async def _load_project(self) -> None:
         self.kinds = dict(await self.items.kinds_in_project(self.document.project_id))
         memo: dict[tuple[Any, ...], Signature] = {}
-        for item_id, data, embedding in await self.mentions.signatures(self.document.project_id):
+        for item_id, data, embedding, quote in await self.mentions.signatures(self.document.project_id):
             kind = self.kinds.get(item_id)
             if kind is not None:
                 # Repeated wording (the same task copied from week to week) is taken apart once.
-                key = (data.get("text"), data.get("owner"), embedding)
-                memo[key] = memo.get(key) or _signature(data, embedding)
+                key = (data.get("text"), data.get("owner"), embedding, quote)
+                memo[key] = memo.get(key) or _signature(data, embedding, quote)
                 self.pool.add(item_id, kind, memo[key])
         self.pool.freeze()
 
@@ -113,10 +118,11 @@ class Tracker:
         return item_id
 
     async def _match(self, observation: dict[str, Any]) -> uuid.UUID | None:
-        new = _signature(observation["data"], observation.get("vector"))
+        new = _signature(observation["data"], observation.get("vector"), _quote(observation))
         if observation["update"]:
             return self._match_update(new)
-        ranked = self.pool.ranked(new, {observation["kind"]})
+        # The analyzer already told this document's items apart: two of them are never one item.
+        ranked = self.pool.ranked(new, {observation["kind"]}, exclude=self.here)
         best = ranked[0] if ranked else (0.0, None)
         second = ranked[1][0] if len(ranked) > 1 else 0.0
         if best[1] is not None and best[0] >= SAME and best[0] - second >= _CLEAR_MARGIN:
@@ -177,7 +183,9 @@ class Tracker:
             )
         )
         if not observation["update"]:
-            self.pool.add(item_id, self.kinds[item_id], _signature(data, observation.get("vector")))
+            known = _signature(data, observation.get("vector"), _quote(observation))
+            self.pool.add(item_id, self.kinds[item_id], known)
+            self.here.add(item_id)
         self.touched.add(item_id)
 
 
