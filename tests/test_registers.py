@@ -435,3 +435,11 @@ async def test_rebuild_from_stored_analyses_after_an_upgrade(registers: Register
     assert totals["register_mentions"] >= 8
     after = {i["text"]: (i["mention_count"], i["due_date"]) for i in await registers.items()}
     assert after == before
+
+
+async def test_progress_in_the_same_line_does_not_close_a_risk(registers: Registers) -> None:
+    await registers.upload("steering-progress.md")
+    risk = find(await registers.items(kind="risk"), "legacy export")
+    assert risk["status"] == "open"
+    detail = await registers.item(risk["id"])
+    assert [m["kind"] for m in detail["mentions"]] == ["item"]

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from pmdi.analysis.rules.dates import DateContext, find_dates, infer_day_first
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]][.!?])\s+(?=[A-Z])")
+# "70% complete" is progress, not completion.
+_PARTIAL = re.compile(r"\b\d{1,2}(?:\.\d+)?\s*%\s*(?:complete|completed|done|finished|delivered)\b", re.I)
 _NEGATED = re.compile(
     r"\b(?:not|never|yet to be|to be|will be|won't be|isn't|aren't|once|until|when|if|before|after)\s+"
     r"(?:\w+\s+)?(?:done|complete|completed|finished|closed|resolved|delivered|cancell?ed)\b",
@@ -76,17 +79,27 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         offset += len(line) + 1
 
 
+def _sentences(text: str) -> Iterator[tuple[int, str]]:
+    """Each line's sentences with their offsets: "Migration is 70% complete. There is a risk..." says two
+    things about two items."""
+    for offset, line in _lines(text):
+        start = 0
+        for boundary in [*_SENTENCE_END.finditer(line), None]:
+            end = boundary.start() + 1 if boundary is not None else len(line)
+            yield offset + start, line[start:end]
+            start = boundary.end() if boundary is not None else len(line)
+
+
 def find_updates(text: str, reference: dt.date | None) -> list[Update]:
     ctx = DateContext(reference=reference, day_first=infer_day_first(text))
     found = []
-    for offset, line in _lines(text):
-        stripped = line.strip()
+    for offset, sentence in _sentences(text):
+        stripped = sentence.strip()
         if not _MIN_CHARS <= len(stripped) <= _MAX_CHARS:
             continue
         update = _update(stripped, ctx)
         if update is not None:
-            start = offset + line.index(stripped)
-            found.append(_at(update, start))
+            found.append(_at(update, offset + sentence.index(stripped)))
     return found
 
 
@@ -97,7 +110,7 @@ def _at(update: Update, start: int) -> Update:
 def _update(line: str, ctx: DateContext) -> Update | None:
     if line.rstrip().endswith("?"):
         return None
-    quiet = _NEGATED.search(line) or _BOARD_MOVE.search(line)
+    quiet = _NEGATED.search(line) or _BOARD_MOVE.search(line) or _PARTIAL.search(line)
     status = None if quiet else next((s for s, p in _STATUS_WORDS if p.search(line)), None)
     due, core = None, line
     moved = _MOVED.search(line)
