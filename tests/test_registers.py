@@ -443,3 +443,21 @@ async def test_progress_in_the_same_line_does_not_close_a_risk(registers: Regist
     assert risk["status"] == "open"
     detail = await registers.item(risk["id"])
     assert [m["kind"] for m in detail["mentions"]] == ["item"]
+
+
+async def test_documents_processed_together_or_out_of_order_give_the_same_registers(
+    registers: Registers,
+) -> None:
+    files = [(name, (DATA / name).read_bytes()) for name in reversed(WEEKS[:3])]
+    response = await registers.api.upload(registers.owner, registers.project, *files)
+    assert response.status_code == 201, response.text
+    for entry in response.json()["items"]:
+        registers.documents[entry["document"]["filename"]] = entry["document"]["id"]
+    settled = await wait_settled(registers.client, registers.owner, 3, within=90)
+    assert {d["status"] for d in settled} == {"indexed"}
+    actions = await registers.items(kind="action")
+    shortlist = find(actions, "shortlist")
+    assert shortlist["mention_count"] == 3
+    assert shortlist["due_date"] == "2026-10-16", "the latest document's date must win, whatever the order"
+    assert shortlist["text"] == "Draft the vendor shortlist", "the earliest mention names the item"
+    assert len(actions) == 3, [a["text"] for a in actions]

@@ -12,7 +12,7 @@ import anyio.to_thread
 from pmdi.analysis.schemas import Analysis, Evidence, Item
 from pmdi.documents.repository import DocumentContentRepository
 from pmdi.registers.models import Kind
-from pmdi.registers.signals import Update, find_updates
+from pmdi.registers.signals import Update, find_updates, without_move
 from pmdi.search.vectors import to_blob
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def observe(
         if not any(start < marked.end and marked.start < end for start, end in taken):
             updates.append(marked)
     for update in updates:
-        if not _fold_into_item(found, update):
+        if not _fold_into_item(found, update, reference):
             found.append(_update(update, _page_at(pages, update.start)))
     return found
 
@@ -90,7 +90,7 @@ def _evidence(evidence: Evidence | None) -> dict[str, Any] | None:
     return evidence.model_dump() if evidence is not None else None
 
 
-def _fold_into_item(found: list[Observation], update: Update) -> bool:
+def _fold_into_item(found: list[Observation], update: Update, reference: dt.date | None) -> bool:
     """An update line that is also an extracted item ("ACTION: Priya - shortlist, moved to 10/12") is one
     mention: the item's, carrying what the line says happened."""
     for observation in found:
@@ -103,6 +103,7 @@ def _fold_into_item(found: list[Observation], update: Update) -> bool:
                 data["status"] = update.status
             if update.due_date is not None and observation["kind"] in {Kind.ACTION, Kind.MILESTONE}:
                 data["due_date"] = update.due_date.isoformat()
+                data["text"] = observation["match_text"] = without_move(data["text"], reference)
             return True
     return False
 

@@ -128,6 +128,22 @@ def _update(line: str, ctx: DateContext) -> Update | None:
     return Update(0, len(line), line, core, status, due)
 
 
+def without_move(text: str, reference: dt.date | None) -> str:
+    """The text minus its "moved to 10/16" phrase: the task's words, for its title and for matching."""
+    moved = _MOVED.search(text)
+    if moved is None:
+        return text
+    ctx = DateContext(reference=reference, day_first=infer_day_first(text))
+    dates = find_dates(text[moved.end() :], ctx, loose=True)
+    if not dates:
+        return text
+    before, after = text[: moved.start()], text[moved.end() + dates[0].end :]
+    if before.rstrip().endswith("(") and after.lstrip().startswith(")"):
+        after = after.lstrip()[1:]  # "Pilot (moved to 12 May) with sales": the brackets go with it
+    kept = before.rstrip(" ,;:-\u2013\u2014(") + after
+    return " ".join(kept.split()).rstrip(" ,;:-") or text
+
+
 def rag_statuses(text: str) -> dict[str, str]:
     """Label → red/amber/green for lines like "Overall status: Amber" or a "Schedule | Green" table row."""
     found: dict[str, str] = {}
