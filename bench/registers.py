@@ -54,6 +54,13 @@ def task(n: int) -> str:
     return f"{rng.choice(VERBS).capitalize()} {rng.choice(OBJECTS)} for workstream {n}"
 
 
+def _document(project: Project, name: str) -> Document:
+    return Document(
+        organization_id=project.organization_id, project_id=project.id, original_filename=name, filename=name,
+        media_type="text/markdown", size_bytes=1, sha256=uuid.uuid4().hex, storage_key=name,
+    )  # fmt: skip
+
+
 async def seed(state: AppState, items: int) -> tuple[Document, list[dict[str, Any]]]:
     texts = [task(n) for n in range(items)]
     embedder = state.embedder
@@ -66,10 +73,7 @@ async def seed(state: AppState, items: int) -> tuple[Document, list[dict[str, An
         project = Project(organization_id=org.id, name="Bench")
         session.add(project)
         await session.flush()
-        document = Document(
-            organization_id=org.id, project_id=project.id, original_filename="m.md", filename="m.md",
-            media_type="text/markdown", size_bytes=1, sha256=uuid.uuid4().hex, storage_key="k",
-        )  # fmt: skip
+        document = _document(project, "m.md")
         session.add(document)
         await session.flush()
         rows, mentions = [], []
@@ -99,10 +103,7 @@ async def seed(state: AppState, items: int) -> tuple[Document, list[dict[str, An
         if rows:
             await session.execute(insert(RegisterItem), rows)
             await session.execute(insert(Mention), mentions)
-        new_doc = Document(
-            organization_id=org.id, project_id=project.id, original_filename="n.md", filename="n.md",
-            media_type="text/markdown", size_bytes=1, sha256=uuid.uuid4().hex, storage_key="k2",
-        )  # fmt: skip
+        new_doc = _document(project, "n.md")
         session.add(new_doc)
         await session.commit()
     observed = [task(n * 7 + 3) for n in range(30)]

@@ -71,7 +71,10 @@ class MentionRepository(OrgRepository[Mention]):
         stmt = (
             select(Mention.item_id, Mention.data, Mention.embedding, Mention.quote)
             .join(RegisterItem, RegisterItem.id == Mention.item_id)
-            .where(Mention.organization_id == self.organization_id, RegisterItem.project_id == project_id)
+            # Scoped through the item (a mention always shares its item's organisation): filtering both sides
+            # made PostgreSQL intersect the whole organisation's mention index once per item.
+            .where(RegisterItem.organization_id == self.organization_id)
+            .where(RegisterItem.project_id == project_id)
         )
         return (await self.session.execute(stmt)).all()
 
