@@ -208,6 +208,12 @@ async def test_owners_map_to_members_and_views(registers: Registers) -> None:
     mine = await registers.items(owner="me")
     assert [i["text"] for i in mine] == [find(mine, "shortlist")["text"]]
     assert mine[0]["owner_user_id"] == registers.owner.id
+    asked = await registers.client.post(
+        "/api/v1/ask", json={"question": "my open action items"}, headers=headers
+    )
+    assert asked.json()["kind"] == "structured"
+    assert {i["owner"] for i in asked.json()["items"]} == {"Priya Shah"}
+    assert all("shortlist" in i["text"].lower() for i in asked.json()["items"])
     overdue = await registers.items(view="overdue", today="2026-10-18")
     assert {i["kind"] for i in overdue} == {"action"}
     assert {i["due_date"] for i in overdue} == {"2026-10-14", "2026-10-16"}

@@ -35,11 +35,20 @@ class Candidate:
     score: float = 0.0
 
 
-async def ask(session: AsyncSession, state: AppState, organization_id: uuid.UUID, body: AskIn) -> Answer:
+async def ask(
+    session: AsyncSession,
+    state: AppState,
+    organization_id: uuid.UUID,
+    body: AskIn,
+    user_id: uuid.UUID | None = None,
+) -> Answer:
+    """`user_id` is the asker, for "my open actions"."""
     today = dt.datetime.now(dt.UTC).date()
     query = structured.parse(body.question, today)
     if query is not None:
-        answer = await answer_items(session, organization_id, body.question, query, body.project, today)
+        answer = await answer_items(
+            session, organization_id, body.question, query, body.project, today, user_id
+        )
         if answer is not None:
             return answer
     filters = SearchFilters(project=body.project)

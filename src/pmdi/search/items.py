@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pmdi.analysis.repository import AnalysisRepository
 from pmdi.documents.models import Document
 from pmdi.projects.repository import ProjectRepository
+from pmdi.registers.owners import directory
 from pmdi.search.schemas import Answer, AnswerItem, Citation
 from pmdi.search.structured import StructuredQuery
 
@@ -29,6 +30,7 @@ async def answer_items(
     query: StructuredQuery,
     project: uuid.UUID | None,
     today: dt.date,
+    user_id: uuid.UUID | None = None,
 ) -> Answer | None:
     """None when the question only looked structured: retrieval answers it."""
     projects = await _projects(session, organization_id, project, query.project)
@@ -40,6 +42,11 @@ async def answer_items(
         for analysis, document in rows
         for item in analysis.result.get(query.kind, [])
     ]
+    if query.mine:
+        owners = await directory(session, organization_id)
+        candidates = [
+            c for c in candidates if user_id is not None and owners.resolve(c[0].get("owner")) == user_id
+        ]
     if query.owner is not None and not query.owner[0].isupper():
         # "tasks for budget review" names no one: unless someone is called that, it is a content question.
         wanted = query.owner.casefold()
@@ -120,8 +127,8 @@ def _item(kind: str, item: dict[str, Any], document: Document) -> AnswerItem:
 def _summary(query: StructuredQuery, count: int) -> str:
     label = "overdue action items" if query.overdue else _LABELS[query.kind]
     qualifiers = [q for q in (query.status, query.severity and f"{query.severity} severity") if q]
-    if query.owner:
-        qualifiers.append(f"owned by {query.owner}")
+    if query.owner or query.mine:
+        qualifiers.append(f"owned by {query.owner or 'you'}")
     if query.project:
         qualifiers.append(f"in project {query.project}")
     if query.since:

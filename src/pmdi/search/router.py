@@ -43,7 +43,7 @@ async def search(
 
 @router.post("/ask", response_model=Answer)
 async def ask(body: AskIn, ctx: ReadDocuments, session: SessionDep, state: StateDep) -> Answer:
-    return await answers.ask(session, state, ctx.organization_id, body)
+    return await answers.ask(session, state, ctx.organization_id, body, ctx.user_id)
 
 
 @router.get("/documents/{document_id}/similar", response_model=list[SimilarDocument])

@@ -35,6 +35,8 @@ _PROJECT = re.compile(
     r"|\bin (?:the )?(?P<b>.+?)\s+project\b",
     re.I,
 )
+# The asker's own items: owners mapped to members (registers' owner directory) say whose they are.
+_MINE = re.compile(r"\b(?:assigned to me|owned by me|for me|my|mine)\b", re.I)
 _WHEN = re.compile(r"\b(?P<word>since|after|from|before|until|by)\s+(?P<rest>.{3,40})", re.I)
 _FILLER = STOPWORDS | {"items", "item", "everything", "anything", "there", "currently", "still", "all", "any"}
 _LEVELS = {"critical": "high", "high": "high", "medium": "medium", "moderate": "medium", "low": "low"}
@@ -50,6 +52,7 @@ class StructuredQuery:
     since: dt.date | None = None
     until: dt.date | None = None
     overdue: bool = False
+    mine: bool = False
     leftover: list[str] = field(default_factory=list)
 
 
@@ -60,6 +63,8 @@ def parse(question: str, today: dt.date) -> StructuredQuery | None:
         return None
     rest, query.project = _take(_PROJECT, rest, lambda m: (m["a"] or m["b"]).strip())
     rest, query = _dates(rest, query, today)
+    rest, mine = _take(_MINE, rest, lambda m: m[0])
+    query.mine = mine is not None
     rest, query.owner = _take(_OWNER, rest, lambda m: m["owner"] or m["possessive"])
     if query.owner is not None and query.owner.split()[0].casefold() in STOPWORDS:
         return None
