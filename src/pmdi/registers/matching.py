@@ -20,6 +20,7 @@ SAME = 0.62
 MAYBE = 0.55
 _CONFLICT = 0.3
 _FEW_WORDS, _SHORT = 3, 0.1
+_SAME_DUE = 0.04
 _MARKER_WORDS = frozenset(
     {"action", "actions", "item", "items", "todo", "risk", "risks", "issue", "decision"}
 )
@@ -87,15 +88,19 @@ _NOT_NAMES = frozenset(
 
 @dataclass
 class Signature:
-    """What matching compares: content stems, the numbers named, the owner, the meaning vector."""
+    """What matching compares: content stems, the numbers named, the owner, the meaning vector, the due date
+    (ISO; the same date is a hint, a different one no objection: dates move)."""
 
     stems: frozenset[str]
     numbers: frozenset[str]
     owner: str | None
     vector: NDArray[np.float32] | None = field(default=None, repr=False)
+    due: str | None = None
 
 
-def signature(text: str, owner: str | None, vector: NDArray[np.float32] | None, quote: str = "") -> Signature:
+def signature(
+    text: str, owner: str | None, vector: NDArray[np.float32] | None, quote: str = "", due: str | None = None
+) -> Signature:
     """`quote` is the line the text came from: the ticket and item numbers it names count too."""
     content = [w for w in words(text) if w not in STOPWORDS and w not in _MARKER_WORDS and not w.isdigit()]
     if owner:
@@ -109,6 +114,7 @@ def signature(text: str, owner: str | None, vector: NDArray[np.float32] | None, 
         numbers=_named_numbers(text) | _identifiers(quote),
         owner=normalise_name(owner) if owner else None,
         vector=unit,
+        due=due,
     )
 
 
@@ -141,7 +147,7 @@ def same_person(left: str, right: str) -> bool:
     return all(any(word.startswith(part) or part.startswith(word) for word in long) for part in short)
 
 
-def similarity(new: Signature, known: Signature, *, check_numbers: bool = True) -> float:
+def similarity(new: Signature, known: Signature) -> float:
     shared = len(new.stems & known.stems)
     total = len(new.stems) + len(known.stems)
     dice = 2 * shared / total if total else 0.0
@@ -151,16 +157,18 @@ def similarity(new: Signature, known: Signature, *, check_numbers: bool = True) 
         score = dice
     if new.owner and known.owner and not same_person(new.owner, known.owner):
         score -= _CONFLICT
-    if check_numbers and new.numbers and known.numbers and new.numbers != known.numbers:
+    if new.numbers and known.numbers and new.numbers != known.numbers:
         score -= _CONFLICT
+    if new.due and new.due == known.due:
+        score += _SAME_DUE
     if min(len(new.stems), len(known.stems)) < _FEW_WORDS:
         score -= _SHORT  # "close issue" and "comment and then close" share too little to be sure
     return score
 
 
-# Dice adds at most 0.3, so a pair whose cosine is below this cannot reach MAYBE and is not scored in full;
-# of the rest, the closest by meaning are (a project's tasks can all be alike: "review X for workstream N").
-_PREFILTER = (MAYBE - 0.3) / 0.7
+# Dice and a shared due date add at most 0.34, so a pair whose cosine is below this cannot reach MAYBE and is
+# not scored in full; of the rest, only the closest by meaning are (a project's tasks can all be alike).
+_PREFILTER = (MAYBE - 0.3 - _SAME_DUE) / 0.7
 _SHORTLIST = 64
 
 

@@ -41,7 +41,8 @@ def _vector(blob: bytes | None) -> np.ndarray | None:
 
 
 def _signature(data: dict[str, Any], blob: bytes | None, quote: str = "") -> Signature:
-    return signature(str(data.get("text") or ""), data.get("owner"), _vector(blob), quote)
+    text, owner, due = str(data.get("text") or ""), data.get("owner"), data.get("due_date")
+    return signature(text, owner, _vector(blob), quote, due)
 
 
 def _quote(observation: dict[str, Any]) -> str:
