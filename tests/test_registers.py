@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import docx
 import httpx
 import icalendar
 import openpyxl
@@ -467,3 +468,29 @@ async def test_documents_processed_together_or_out_of_order_give_the_same_regist
     assert shortlist["due_date"] == "2026-10-16", "the latest document's date must win, whatever the order"
     assert shortlist["text"] == "Draft the vendor shortlist", "the earliest mention names the item"
     assert len(actions) == 3, [a["text"] for a in actions]
+
+
+def struck_minutes_docx() -> bytes:
+    """Week-5 minutes in Word, where the venue task is crossed out."""
+    document = docx.Document()
+    document.add_heading("Project Falcon — weekly meeting minutes", 1)
+    document.add_paragraph("Date: 2026-10-29")
+    document.add_paragraph("Attendees: Priya Shah, Tom Becker, Ana Ruiz")
+    document.add_heading("Action items", 2)
+    struck = document.add_paragraph(style="List Bullet")
+    struck.add_run("Tom Becker to book the venue for the offsite").font.strike = True
+    document.add_paragraph(
+        "Ana Ruiz to send the revised budget to finance by 2026-11-04", style="List Bullet"
+    )
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+async def test_a_task_crossed_out_in_word_is_done(registers: Registers) -> None:
+    await registers.upload(WEEKS[0])
+    await registers.upload("falcon-minutes-week5.docx", struck_minutes_docx())
+    actions = await registers.items(kind="action")
+    assert find(actions, "venue")["status"] == "done"
+    assert find(actions, "venue")["mention_count"] == 2
+    assert find(actions, "budget")["status"] == "open"

@@ -112,10 +112,12 @@ class _WordBody:
 
     def _paragraph(self, p: BaseOxmlElement) -> None:
         kind, level = self._kind(p)
+        # A struck-through paragraph ("Book the venue", crossed out) is one a later document marks done.
+        extra = {"meta": {"struck": True}} if _struck(p) else {}
         for index, segment in enumerate(_segments(p)):
             if index and not self._next_page():
                 return
-            self.builder.add(kind, segment, level=level)
+            self.builder.add(kind, segment, level=level, **extra)
 
     def _next_page(self) -> bool:
         if len(self.builder.pages) >= self.max_pages:
@@ -136,6 +138,17 @@ class _WordBody:
             ilvl = _val(p, "w:pPr", "w:numPr", "w:ilvl")
             return BlockKind.LIST_ITEM, min(int(ilvl), 8) + 1 if ilvl.isdecimal() else 1
         return by_style
+
+
+def _struck(p: BaseOxmlElement) -> bool:
+    """Every run with text is struck through (single or double strike set directly on the run)."""
+    runs = [r for r in p.iter(qn("w:r")) if r.find(qn("w:t")) is not None]
+    return bool(runs) and all(_switched_on(r, "w:strike") or _switched_on(r, "w:dstrike") for r in runs)
+
+
+def _switched_on(run: BaseOxmlElement, tag: str) -> bool:
+    flag = run.find(f"{qn('w:rPr')}/{qn(tag)}")
+    return flag is not None and flag.get(qn("w:val"), "true") not in {"0", "false"}
 
 
 def _val(element: BaseOxmlElement | None, *path: str) -> str:
