@@ -248,6 +248,18 @@ async def test_owners_map_to_members_and_views(registers: Registers) -> None:
     assert created.status_code == 201, created.text
     assert created.json()["review"] == "accepted"
     assert created.json()["source"] == "manual"
+    venue = find(await registers.items(kind="action"), "venue")
+    assigned = await registers.client.patch(
+        f"/api/v1/register-items/{venue['id']}", json={"owner_user_id": registers.owner.id}, headers=headers
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["owner"] == "Registers"  # the member's name replaces "Tom Becker"
+    assert {i["id"] for i in await registers.items(owner="me")} == {mine[0]["id"], venue["id"]}
+    cleared = await registers.client.patch(
+        f"/api/v1/register-items/{venue['id']}", json={"owner": None}, headers=headers
+    )
+    assert cleared.json()["owner_user_id"] is None
+    assert venue["id"] not in {i["id"] for i in await registers.items(owner="me")}
     removed = await registers.client.delete(f"/api/v1/owner-aliases/{alias.json()['id']}", headers=headers)
     assert removed.status_code == 204
     assert await registers.items(owner="me") == []

@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.audit.service import record_in_org
@@ -36,14 +37,20 @@ from pmdi.registers.schemas import (
 )
 
 _ALWAYS = frozenset({"text", "status"})
-_EXTRA = {Kind.RISK: frozenset({"category"}), Kind.ACTION: frozenset({"owner_user_id"})}
+_EXTRA = {Kind.RISK: frozenset({"category"})}
+
+
+async def _query(
+    session: AsyncSession, ctx: OrgContext, filters: ItemFilters
+) -> tuple[ItemRepository, Select[RegisterItem]]:
+    repo = ItemRepository(session, ctx.organization_id)
+    owners = await directory(session, ctx.organization_id) if filters.owner else None
+    return repo, views.filtered(repo, filters, ctx.user_id, owners)
 
 
 async def list_items(session: AsyncSession, ctx: OrgContext, filters: ItemFilters, page: Page) -> ItemPage:
-    repo = ItemRepository(session, ctx.organization_id)
-    owners = await directory(session, ctx.organization_id) if filters.owner else None
-    stmt = views.ordered(views.filtered(repo, filters, ctx.user_id, owners))
-    items, total = await repo.page(stmt, page.limit, page.offset)
+    repo, stmt = await _query(session, ctx, filters)
+    items, total = await repo.page(views.ordered(stmt), page.limit, page.offset)
     counts = await MentionRepository(session, ctx.organization_id).counts([i.id for i in items])
     out = [ItemOut.model_validate(i).model_copy(update={"mention_count": counts.get(i.id, 0)}) for i in items]
     return ItemPage(items=out, total=total, limit=page.limit, offset=page.offset)
@@ -52,9 +59,7 @@ async def list_items(session: AsyncSession, ctx: OrgContext, filters: ItemFilter
 async def group_items(
     session: AsyncSession, ctx: OrgContext, filters: ItemFilters, group_by: GroupBy
 ) -> list[GroupCount]:
-    repo = ItemRepository(session, ctx.organization_id)
-    owners = await directory(session, ctx.organization_id) if filters.owner else None
-    stmt = views.filtered(repo, filters, ctx.user_id, owners)
+    repo, stmt = await _query(session, ctx, filters)
     return [GroupCount(key=k, count=n) for k, n in await repo.counts_by(stmt, group_by.value)]
 
 
@@ -78,11 +83,17 @@ def _editable(kind: Kind) -> frozenset[str]:
 
 async def _validated(session: AsyncSession, ctx: OrgContext, kind: Kind, edit: ItemEdit) -> dict[str, Any]:
     given = edit.model_dump(include=edit.model_fields_set)
-    if "owner_user_id" in given:
-        given["owner_user_id"] = await _member(session, ctx, given["owner_user_id"])
-        given.setdefault(
-            "owner", given.get("owner") or await _member_name(session, ctx, given["owner_user_id"])
-        )
+    if given.get("owner_user_id") is not None or given.get("owner"):
+        owners = await directory(session, ctx.organization_id)
+        member = given.get("owner_user_id")
+        if member is not None and member not in owners.members:
+            raise NotAMember()
+        if member is not None:
+            given["owner"] = given.get("owner") or owners.members[member]
+        elif "owner_user_id" not in given:
+            given["owner_user_id"] = owners.resolve(given["owner"])
+    elif "owner" in given and "owner_user_id" not in given:
+        given["owner_user_id"] = None  # the owner was cleared
     not_here = set(given) - _editable(kind) - {"owner", "owner_user_id"}
     if not_here or ("owner" in given and "owner" not in FIELDS[kind]):
         names = ", ".join(sorted(not_here or {"owner"}))
@@ -95,21 +106,8 @@ async def _validated(session: AsyncSession, ctx: OrgContext, kind: Kind, edit: I
     return given
 
 
-async def _member(session: AsyncSession, ctx: OrgContext, user_id: uuid.UUID | None) -> uuid.UUID | None:
-    if user_id is not None and user_id not in (await directory(session, ctx.organization_id)).members:
-        raise NotAMember()
-    return user_id
-
-
-async def _member_name(session: AsyncSession, ctx: OrgContext, user_id: uuid.UUID | None) -> str | None:
-    owners = await directory(session, ctx.organization_id)
-    return owners.members.get(user_id) if user_id is not None else None
-
-
 async def edit_item(session: AsyncSession, ctx: OrgContext, item: RegisterItem, edit: ItemEdit) -> ItemDetail:
     given = await _validated(session, ctx, Kind(item.kind), edit)
-    if "owner" in given and "owner_user_id" not in given:
-        given["owner_user_id"] = (await directory(session, ctx.organization_id)).resolve(given["owner"])
     changed = _set_fields(session, ctx, item, given)
     item.user_touched = True
     await session.flush()
@@ -167,8 +165,6 @@ async def create_item(session: AsyncSession, ctx: OrgContext, data: ItemCreate) 
         edited_fields=sorted(set(data.model_fields_set) - {"project_id", "kind"}),
         **{k: v for k, v in given.items() if k != "text"},
     )
-    if item.owner and item.owner_user_id is None:
-        item.owner_user_id = (await directory(session, ctx.organization_id)).resolve(item.owner)
     await ItemRepository(session, ctx.organization_id).add(item)
     await record_in_org(
         session, ctx, "register_item.created", ("register_item", item.id), {"kind": kind.value}
