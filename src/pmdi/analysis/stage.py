@@ -36,24 +36,25 @@ def analyze_content(content: dict[str, Any], settings: AnalysisSettings, filenam
 
 
 async def _compute(stage_input: StageInput) -> dict[str, Any]:
-    result = await _analyse(stage_input)
+    content = await _content(stage_input)
+    result = await _analyse(stage_input, content)
     analysis = Analysis.model_validate(result)
-    result[_REGISTERS] = await observations.prepare(stage_input.state, stage_input.document, analysis)
+    result[_REGISTERS] = await observations.prepare(stage_input.state, analysis, content)
     return result
 
 
-async def _analyse(stage_input: StageInput) -> dict[str, Any]:
-    ref, state = stage_input.document, stage_input.state
-    async with state.sessionmaker() as session:
+async def _content(stage_input: StageInput) -> dict[str, Any]:
+    ref = stage_input.document
+    async with stage_input.state.sessionmaker() as session:
         stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
         if stored is None:
             raise PermanentStageError("The document has no extracted text to analyse.")
-        content = {
-            "text": stored.text,
-            "pages": stored.pages,
-            "blocks": stored.blocks,
-            "metadata": stored.meta,
-        }
+        return {"text": stored.text, "pages": stored.pages, "blocks": stored.blocks, "metadata": stored.meta}
+
+
+async def _analyse(stage_input: StageInput, content: dict[str, Any]) -> dict[str, Any]:
+    ref, state = stage_input.document, stage_input.state
+    async with state.sessionmaker() as session:
         try:
             settings = await effective_analysis(session, state.settings, ref.organization_id)
         except SecretUnreadable as exc:

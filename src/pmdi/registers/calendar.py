@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
+import anyio.to_thread
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,7 +93,7 @@ async def feed_ics(session: AsyncSession, token: str) -> bytes:
         name = "My actions"
     items = await repo.list(stmt.order_by(RegisterItem.due_date))
     projects = {p.id: p.name for p in await ProjectRepository(session, feed.organization_id).list()}
-    return to_ics(name, items, projects)
+    return await anyio.to_thread.run_sync(to_ics, name, items, projects)
 
 
 _KINDS = (Kind.ACTION.value, Kind.MILESTONE.value)

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from pmdi.analysis.schemas import Analysis, Evidence, Item
-from pmdi.documents.repository import DocumentContentRepository
 from pmdi.registers.models import Kind
 from pmdi.registers.signals import Update, find_updates, without_move
 from pmdi.search.vectors import to_blob
 
 if TYPE_CHECKING:
     from pmdi.core.state import AppState
-    from pmdi.jobs.pipeline import DocumentRef
 
 _MAX_TEXT = 2000
 # kind, update (bool), data, evidence, match_text and, once embedded, vector.
@@ -124,14 +122,12 @@ def _page_at(pages: list[dict[str, Any]], offset: int) -> int:
     return int(pages[index]["number"]) if index >= 0 else 1
 
 
-async def prepare(state: AppState, ref: DocumentRef, analysis: Analysis) -> list[Observation]:
-    """The document's observations with their meaning vectors, computed before the save transaction."""
-    async with state.sessionmaker() as session:
-        stored = await DocumentContentRepository(session, ref.organization_id).for_document(ref.id)
-        if stored is None:
-            return []
-        text, pages, blocks = stored.text, stored.pages, stored.blocks
-    found = await anyio.to_thread.run_sync(observe, analysis, text, pages, blocks, analysis.document_date)
+async def prepare(state: AppState, analysis: Analysis, content: dict[str, Any]) -> list[Observation]:
+    """The document's observations with their meaning vectors, computed before the save transaction.
+    `content` is the stored extraction (text, pages, blocks)."""
+    found = await anyio.to_thread.run_sync(
+        observe, analysis, content["text"], content["pages"], content["blocks"], analysis.document_date
+    )
     if state.embedder is not None and found:
         vectors = await anyio.to_thread.run_sync(state.embedder.embed, [o["match_text"] for o in found])
         for observation, vector in zip(found, vectors, strict=True):

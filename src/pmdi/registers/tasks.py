@@ -12,7 +12,7 @@ from pmdi.analysis.schemas import Analysis
 from pmdi.core.db import commit
 from pmdi.core.state import AppState
 from pmdi.documents.models import Document
-from pmdi.jobs.pipeline import DocumentRef
+from pmdi.documents.repository import DocumentContentRepository
 from pmdi.registers import observations, tracking
 
 
@@ -48,7 +48,11 @@ async def _track_stored(state: AppState, document_id: uuid.UUID) -> dict[str, in
             return {}
         document, stored = row
         analysis = Analysis.model_validate(stored.result)
-        found = await observations.prepare(state, DocumentRef.of(document), analysis)
+        content = await DocumentContentRepository(session, document.organization_id).for_document(document.id)
+        if content is None:
+            return {}
+        extraction = {"text": content.text, "pages": content.pages, "blocks": content.blocks}
+        found = await observations.prepare(state, analysis, extraction)
         mentioned_on = analysis.document_date or document.created_at.date()
         tracked = await tracking.track(session, document, found, mentioned_on)
         await commit(session)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+import anyio.to_thread
 import numpy as np
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.documents.models import Document
@@ -99,8 +102,13 @@ class Tracker:
 
     async def _load_project(self) -> None:
         self.kinds = dict(await self.items.kinds_in_project(self.document.project_id))
+        rows = await self.mentions.signatures(self.document.project_id)
+        # Taking thousands of mentions apart is CPU work: off the worker's event loop (it renews leases).
+        await anyio.to_thread.run_sync(self._fill_pool, rows)
+
+    def _fill_pool(self, rows: Sequence[Row[uuid.UUID, dict[str, Any], bytes | None, str]]) -> None:
         memo: dict[tuple[Any, ...], Signature] = {}
-        for item_id, data, embedding, quote in await self.mentions.signatures(self.document.project_id):
+        for item_id, data, embedding, quote in rows:
             kind = self.kinds.get(item_id)
             if kind is not None:
                 # Repeated wording (the same task copied from week to week) is taken apart once.
