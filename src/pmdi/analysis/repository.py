@@ -30,3 +30,20 @@ class AnalysisRepository(OrgRepository[DocumentAnalysis]):
         if project_ids is not None:
             stmt = stmt.where(Document.project_id.in_(list(project_ids)))
         return (await self.session.execute(stmt.order_by(Document.created_at))).all()
+
+    async def latest(self, project_id: uuid.UUID, limit: int) -> Sequence[Row[DocumentAnalysis, Document]]:
+        """A project's most recent analyses by document date (undated ones by upload time, after)."""
+        stmt = (
+            select(DocumentAnalysis, Document)
+            .join(Document, Document.id == DocumentAnalysis.document_id)
+            .where(
+                DocumentAnalysis.organization_id == self.organization_id, Document.project_id == project_id
+            )
+            .order_by(
+                DocumentAnalysis.document_date.is_(None),
+                DocumentAnalysis.document_date.desc(),
+                Document.created_at.desc(),
+            )
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).all()

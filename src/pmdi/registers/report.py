@@ -53,9 +53,7 @@ async def gather(session: AsyncSession, project: Project) -> ReportData:
     org = project.organization_id
     now = utcnow()
     data = ReportData(project.name, project.description, now, now.date())
-    analyses = await AnalysisRepository(session, org).with_documents([project.id])
-    latest = sorted(analyses, key=lambda r: r[0].document_date or r[1].created_at.date(), reverse=True)
-    for analysis, document in latest[:_SUMMARIES]:
+    for analysis, document in await AnalysisRepository(session, org).latest(project.id, _SUMMARIES):
         summary = str(analysis.result.get("summary") or "")
         data.summaries.append(
             DocumentSummary(document.filename, analysis.document_date, analysis.document_type, summary)
