@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from pmdi.core.db import utcnow
+from pmdi.core.db import after_commit, utcnow
 from pmdi.core.state import AppState
 from pmdi.documents.models import Document, DocumentStatus
 from pmdi.events.models import Event
@@ -295,3 +295,37 @@ async def test_fair_between_organisations(backend: str, tmp_root: Path) -> None:
         # At most the jobs already handed to the engine (the window) and the one being started.
         assert len(ahead) <= 4, f"{len(ahead)} jobs of the busy organisation started first"
         assert len(remaining) > 300, "the busy organisation's backlog should still be waiting"
+
+
+async def test_the_final_status_and_the_finished_job_commit_together(backend: str, tmp_root: Path) -> None:
+    """Clients polling documents must never see one processed while its job still runs."""
+    async with fresh_app(backend, tmp_root) as (app, _), client_for(app) as client:
+        state: AppState = app.state.pmdi
+        seen: list[str] = []
+
+        async def compute(stage_input: StageInput) -> dict[str, Any]:
+            return {}
+
+        async def save(session: Any, document: Document, result: dict[str, Any]) -> dict[str, Any]:
+            async def look() -> None:
+                async with state.sessionmaker() as fresh:
+                    job = (
+                        await fresh.execute(select(Job).where(Job.document_id == document.id))
+                    ).scalar_one()
+                    seen.append(job.state)
+
+            after_commit(session, look)
+            return {}
+
+        last = Stage("last", DocumentStatus.INDEXING, DocumentStatus.INDEXED, compute, save)
+        api = Api(client)
+        owner = await api.user()
+        await api.org(owner)
+        await api.uploaded(owner, await api.project(owner), "a.txt", text_file())
+        worker = await run_with(state, [last])
+        try:
+            [done] = await wait_settled(client, owner, 1)
+        finally:
+            await worker.stop()
+        assert done["status"] == "indexed"
+        assert seen == [JobState.SUCCEEDED]

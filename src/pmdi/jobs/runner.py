@@ -67,14 +67,17 @@ class JobRunner:
             await self._fail_or_retry(job, TransientStageError(f"Internal error ({type(exc).__name__})."))
 
     async def _run_stages(self, job: Job, workdir: Path) -> None:
+        completed = False
         for index, stage in enumerate(self.stages):
             ref = await self._begin_stage(job, stage, index)
             if ref is None:
                 continue
             started = time.monotonic()
             result = await stage.compute(StageInput(self.state, ref, workdir))
-            await self._finish_stage(job, stage, index, result, time.monotonic() - started)
-        await self._succeed(job)
+            completed = index == len(self.stages) - 1
+            await self._finish_stage(job, stage, index, result, time.monotonic() - started, last=completed)
+        if not completed:  # resumed with every stage already saved
+            await self._succeed(job)
 
     @contextlib.asynccontextmanager
     async def _fenced(self, job: Job) -> AsyncIterator[tuple[AsyncSession, Job, Document]]:
@@ -120,8 +123,10 @@ class JobRunner:
             return DocumentRef.of(document)
 
     async def _finish_stage(
-        self, job: Job, stage: Stage, index: int, result: dict[str, Any], seconds: float
+        self, job: Job, stage: Stage, index: int, result: dict[str, Any], seconds: float, *, last: bool
     ) -> None:
+        """The last stage completes the job in the same transaction: a document never reads as processed
+        while its job still runs."""
         async with self._fenced(job) as (session, current, document):
             summary = await stage.save(session, document, result)
             row = await JobStageRepository(session, job.organization_id).get_stage(job.id, stage.name)
@@ -134,23 +139,28 @@ class JobRunner:
             if stage.done_event is not None:
                 payload = {"document_id": str(document.id), "job_id": str(job.id), **summary}
                 await emit(session, self.state.events, document.organization_id, stage.done_event, payload)
+            if last:
+                await self._complete(session, current, document)
 
     async def _succeed(self, job: Job) -> None:
         async with self._fenced(job) as (session, current, document):
-            current.state, current.progress, current.finished_at = JobState.SUCCEEDED, 100, utcnow()
-            current.worker_id = current.lease_expires_at = None
-            document.processed_at = utcnow()
-            await self._status_event(session, document, current)
-            await emit(
-                session,
-                self.state.events,
-                document.organization_id,
-                EventType.DOCUMENT_PROCESSED,
-                {
-                    "document_id": str(document.id),
-                    "status": document.status,
-                },
-            )
+            await self._complete(session, current, document)
+
+    async def _complete(self, session: AsyncSession, current: Job, document: Document) -> None:
+        current.state, current.progress, current.finished_at = JobState.SUCCEEDED, 100, utcnow()
+        current.worker_id = current.lease_expires_at = None
+        document.processed_at = utcnow()
+        await self._status_event(session, document, current)
+        await emit(
+            session,
+            self.state.events,
+            document.organization_id,
+            EventType.DOCUMENT_PROCESSED,
+            {
+                "document_id": str(document.id),
+                "status": document.status,
+            },
+        )
 
     async def _fail_or_retry(self, job: Job, error: StageError) -> None:
         settings = self.state.settings.worker
