@@ -10,8 +10,9 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the product needs at run time: Tesseract for OCR of scans and images.
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core
-# Test-only: the report tests render exported PDFs with pdftoppm, as a user's viewer would.
-APT_PACKAGES_TEST := poppler-utils
+# Test-only: the report tests render exported PDFs with pdftoppm, as a user's viewer would; the browser tests
+# drive Debian's Chromium through Playwright (`playwright install` cannot download here).
+APT_PACKAGES_TEST := poppler-utils chromium
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmdi needs Python >= 3.11")'

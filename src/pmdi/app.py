@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from pmdi import __version__
 from pmdi.analysis.router import router as analysis_router
@@ -27,6 +28,8 @@ from pmdi.organizations.router import router as organizations_router
 from pmdi.projects.router import router as projects_router
 from pmdi.registers.router import router as registers_router
 from pmdi.search.router import router as search_router
+from pmdi.web.deps import STATIC
+from pmdi.web.router import router as web_router
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +68,21 @@ def api_router() -> APIRouter:
     return api
 
 
+# No inline script or style anywhere (htmx is vendored, its indicator styles off); the interactive API docs
+# load Swagger/ReDoc from a CDN and keep their own pages.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+_OWN_POLICY_PATHS = ("/docs", "/redoc")
+
+
 async def _security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     response = await call_next(request)
+    if not request.url.path.startswith(_OWN_POLICY_PATHS):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -98,4 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(_security_headers)
     app.include_router(health_router)
     app.include_router(api_router())
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

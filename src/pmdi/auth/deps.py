@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -20,6 +20,7 @@ from pmdi.auth.errors import CsrfFailed, InvalidToken
 from pmdi.auth.permissions import Permission, Role
 from pmdi.auth.principal import OrgContext, Principal
 from pmdi.auth.secrets import constant_time_equals, parse_uuid
+from pmdi.config import Settings
 from pmdi.core.deps import SessionDep, StateDep
 from pmdi.core.errors import Forbidden, NotAuthenticated
 from pmdi.core.state import AppState
@@ -63,6 +64,18 @@ async def get_principal(request: Request, state: StateDep, session: SessionDep) 
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def set_session_cookie(response: Response, cookie: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=settings.auth.session_ttl_seconds,
+        httponly=True,
+        secure=settings.auth.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
 
 
 async def context_for(session: AsyncSession, principal: Principal, org_id: uuid.UUID | None) -> OrgContext:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from pmdi.auth import service
-from pmdi.auth.deps import SESSION_COOKIE, PrincipalDep
+from pmdi.auth.deps import SESSION_COOKIE, PrincipalDep, set_session_cookie
 from pmdi.auth.schemas import CookieSessionOut, LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair, UserOut
 from pmdi.core.deps import SessionDep, StateDep, client_ip
 
@@ -40,15 +40,7 @@ async def cookie_login(
     user, cookie, csrf = await service.login_cookie(
         session, state, str(data.email), data.password, client_ip(request), ua
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=state.settings.auth.session_ttl_seconds,
-        httponly=True,
-        secure=state.settings.auth.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
+    set_session_cookie(response, cookie, state.settings)
     return CookieSessionOut(user=UserOut.model_validate(user), csrf_token=csrf)
 
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pmdi.auth import service as auth_service
+from pmdi.auth.deps import set_session_cookie
+from pmdi.auth.principal import OrgContext
+from pmdi.core.deps import Page, SessionDep, StateDep, client_ip
+from pmdi.core.errors import PmdiError
+from pmdi.projects import service as projects_service
+from pmdi.web.deps import page_context, templates
+
+router = APIRouter(include_in_schema=False)
+PageContext = Annotated[OrgContext | None, Depends(page_context)]
+_LOGIN = "/login"
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse(_LOGIN, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/projects", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get(_LOGIN, response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"error": None, "email": ""})
+
+
+@router.post(_LOGIN, response_class=HTMLResponse)
+async def login(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    ua = request.headers.get("user-agent")
+    try:
+        _, cookie, _ = await auth_service.login_cookie(
+            session, state, email, password, client_ip(request), ua
+        )
+    except PmdiError as exc:
+        context = {"error": exc.detail, "email": email}
+        return templates.TemplateResponse(request, "login.html", context, status_code=exc.status_code)
+    response = RedirectResponse("/projects", status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(response, cookie, state.settings)
+    return response
+
+
+@router.get("/projects", response_class=HTMLResponse)
+async def projects(request: Request, ctx: PageContext, session: SessionDep) -> Response:
+    if ctx is None:
+        return _to_login()
+    found = await projects_service.list_projects(session, ctx, Page(limit=200, offset=0))
+    return templates.TemplateResponse(request, "projects.html", {"projects": found.items})
