@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import async_playwright
 
+from tests.conftest import client_for
 from tests.helpers import PASSWORD, Api
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,6 +87,53 @@ async def test_a_browser_signs_in_and_hostile_names_stay_inert(api: Api, live_se
             )
             SCREENSHOTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(SCREENSHOTS / "projects.png"), full_page=True)
+            await page.click("li a.name")
+            await page.wait_for_url(f"{live_server}/projects/*")
+            assert await page.inner_text("h1") == HOSTILE
+            assert await page.inner_text("#overdue-count") == "0"
+            await page.screenshot(path=str(SCREENSHOTS / "project-home.png"), full_page=True)
         finally:
             await browser.close()
     assert dialogs == [], "a script from a project name ran"
+
+
+async def signed_in(client: httpx.AsyncClient, email: str) -> None:
+    response = await client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+
+
+async def test_project_home_shows_the_registers_to_its_organisation_only(
+    app: FastAPI, api: Api, client: httpx.AsyncClient
+) -> None:
+    owner = await api.user("web-home")
+    await api.org(owner, "Home")
+    project = await api.project(owner, "Falcon")
+    items = [
+        {"kind": "action", "text": HOSTILE, "owner": "Tom Becker", "due_date": "2020-01-31"},
+        {"kind": "risk", "text": "The supplier may not deliver the servers", "severity": "high"},
+        {"kind": "decision", "text": "Go-live moves to 14 April"},
+        {"kind": "milestone", "text": "Beta release", "due_date": "2030-10-30"},
+    ]
+    for item in items:
+        created = await client.post(
+            "/api/v1/register-items", json={"project_id": project, **item}, headers=owner.headers
+        )
+        assert created.status_code == 201, created.text
+    await signed_in(client, owner.email)
+    page = await client.get(f"/projects/{project}")
+    assert page.status_code == 200
+    assert '<strong id="overdue-count">1</strong>' in page.text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page.text
+    assert "<script>alert" not in page.text
+    for text in (
+        "The supplier may not deliver the servers",
+        "Go-live moves to 14 April",
+        "Beta release",
+        "2030-10-30",
+    ):
+        assert text in page.text
+    stranger = await api.user("web-stranger")
+    await api.org(stranger, "Elsewhere")
+    async with client_for(app) as other:
+        await signed_in(other, stranger.email)
+        assert (await other.get(f"/projects/{project}")).status_code == 404

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, status
@@ -11,6 +12,8 @@ from pmdi.auth.principal import OrgContext
 from pmdi.core.deps import Page, SessionDep, StateDep, client_ip
 from pmdi.core.errors import PmdiError
 from pmdi.projects import service as projects_service
+from pmdi.projects.repository import ProjectRepository
+from pmdi.registers import report
 from pmdi.web.deps import page_context, templates
 
 router = APIRouter(include_in_schema=False)
@@ -59,3 +62,15 @@ async def projects(request: Request, ctx: PageContext, session: SessionDep) -> R
         return _to_login()
     found = await projects_service.list_projects(session, ctx, Page(limit=200, offset=0))
     return templates.TemplateResponse(request, "projects.html", {"projects": found.items})
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+async def project_home(
+    request: Request, project_id: uuid.UUID, ctx: PageContext, session: SessionDep
+) -> Response:
+    """Counts, overdue actions, open risks by severity, recent decisions and the milestone timeline."""
+    if ctx is None:
+        return _to_login()
+    project = await ProjectRepository(session, ctx.organization_id).get_or_raise(project_id)
+    data = await report.gather(session, project)
+    return templates.TemplateResponse(request, "project.html", {"project": project, "data": data})
