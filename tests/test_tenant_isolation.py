@@ -58,7 +58,7 @@ PARAMLESS_ROUTES = {
 }
 NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 # Web pages render the same org-scoped services for the signed-in browser (tests/test_web.py).
-NON_API_PATHS |= {"/", "/login", "/projects", "/projects/{project_id}", "/static"}
+NON_API_PATHS |= {"/", "/login", "/logout", "/projects", "/projects/{project_id}", "/static"}
 # Writes a viewer may make on its own organisation: leaving it, revoking its own calendar feed.
 VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership"), ("DELETE", "/api/v1/calendar-feeds/{feed_id}")}
 PATH_PARAMS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -137,3 +138,22 @@ async def test_project_home_shows_the_registers_to_its_organisation_only(
     async with client_for(app) as other:
         await signed_in(other, stranger.email)
         assert (await other.get(f"/projects/{project}")).status_code == 404
+
+
+async def test_sign_out_needs_the_pages_csrf_token(api: Api, client: httpx.AsyncClient) -> None:
+    owner = await api.user("web-out")
+    await api.org(owner, "Out")
+    await signed_in(client, owner.email)
+    page = await client.get("/projects")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None, "a signed-in page must offer the sign-out form"
+    forged = await client.post("/logout", data={"csrf": "not-the-token"})
+    assert forged.status_code == 403
+    assert (await client.get("/projects")).status_code == 200, "a forged sign-out must not end the session"
+    cookie = client.cookies["pmdi_session"]
+    out = await client.post("/logout", data={"csrf": token[1]})
+    assert (out.status_code, out.headers["location"]) == (303, "/login")
+    client.cookies.clear()
+    client.cookies.set("pmdi_session", cookie)
+    replayed = await client.get("/projects")
+    assert replayed.status_code == 303, "the signed-out session must be revoked on the server"

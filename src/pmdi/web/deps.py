@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from pmdi.auth.deps import SESSION_COOKIE, context_for
 from pmdi.auth.principal import OrgContext
 from pmdi.core.deps import SessionDep
 from pmdi.core.errors import NotAuthenticated
+from pmdi.core.state import AppState
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -28,3 +30,8 @@ async def page_context(request: Request, session: SessionDep) -> OrgContext | No
     except NotAuthenticated:
         return None
     return await context_for(session, principal, None)
+
+
+def csrf_for(state: AppState, ctx: OrgContext) -> str:
+    """The form token of this browser session (the same one the JSON API wants in `X-CSRF-Token`)."""
+    return auth_service.csrf_token_for(state, ctx.principal.auth_session_id or uuid.uuid4())
