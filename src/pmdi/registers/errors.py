@@ -25,9 +25,5 @@ class NotAMember(BadRequest):
     default_detail = "The user is not a member of this organisation."
 
 
-class NeedsUser(BadRequest):
-    default_detail = "A personal feed belongs to a user; API keys cannot own one."
-
-
 class NoEarlierReport(NotFound):
     default_detail = "No earlier report of this kind in the project to compare with."

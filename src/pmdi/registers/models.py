@@ -34,7 +34,6 @@ STATUSES: dict[Kind, tuple[str, ...]] = {
     Kind.MILESTONE: ("planned", "achieved", "cancelled"),
 }
 CLOSED_STATUSES = frozenset({"done", "cancelled", "closed", "reversed", "achieved"})
-RISK_CATEGORIES = ("risk", "assumption", "issue", "dependency")
 
 
 class RegisterItem(OrgScoped, IdMixin, TimestampMixin, Base):

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import ColumnElement, Select, func, or_
 
-from pmdi.registers.models import CLOSED_STATUSES, Kind, RegisterItem, Review
+from pmdi.registers.models import CLOSED_STATUSES, Kind, RegisterItem
 from pmdi.registers.owners import OwnerDirectory
 from pmdi.registers.repository import ItemRepository
 from pmdi.registers.schemas import ItemFilters, View
@@ -66,7 +66,3 @@ def ordered(stmt: Select[RegisterItem]) -> Select[RegisterItem]:
         RegisterItem.created_at.desc(),
         RegisterItem.id,
     )
-
-
-def is_live(item: RegisterItem) -> bool:
-    return item.review in (Review.SUGGESTED, Review.ACCEPTED)
