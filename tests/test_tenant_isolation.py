@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from tests.helpers import Api, User, text_file
+from tests.helpers import PASSWORD, Api, User, text_file
 
 ROLES = ("owner", "admin", "member", "viewer")
 
@@ -57,8 +57,17 @@ PARAMLESS_ROUTES = {
     ("WS", "/api/v1/ws"): STREAM,
 }
 NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-# Web pages render the same org-scoped services for the signed-in browser (tests/test_web.py).
-NON_API_PATHS |= {"/", "/login", "/logout", "/projects", "/projects/{project_id}", "/static"}
+# Web pages render the same org-scoped services for the signed-in browser. Those with path parameters are
+# all attacked by `test_web_pages_hide_other_organisations`; the rest act on the caller's own organisation.
+WEB_PATHS = {
+    "/", "/login", "/logout", "/signup", "/orgs/new", "/orgs", "/orgs/switch", "/projects", "/registers",
+    "/search", "/ask", "/dashboard", "/settings", "/settings/organization", "/settings/members",
+    "/settings/invitations", "/invitations/accept", "/settings/api-keys", "/settings/llm",
+    "/settings/llm/reset", "/static",
+}  # fmt: skip
+NON_API_PATHS |= WEB_PATHS
+# Pages that take another organisation's resource in the query string.
+WEB_QUERY_REFERENCES = ("/registers?project={project_id}", "/dashboard?project={project_id}")
 # Writes a viewer may make on its own organisation: leaving it, revoking its own calendar feed.
 VIEWER_MAY = {("DELETE", "/api/v1/orgs/{org_id}/membership"), ("DELETE", "/api/v1/calendar-feeds/{feed_id}")}
 PATH_PARAMS = {
@@ -133,7 +142,9 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
             params = re.findall(r"{(\w+)}", path)
             found.extend((method, path, params) for method in sorted(methods or {"WS"}))
         else:
-            assert path in NON_API_PATHS, f"unreviewed route {methods} {path}"
+            params = re.findall(r"{(\w+)}", path)
+            assert path in NON_API_PATHS or params, f"unreviewed route {methods} {path}"
+            assert set(params) <= PATH_PARAMS | {"action"}, f"{path}: parameters not covered"
     assert len(found) > 20, "route discovery found too few routes"
     return found
 
@@ -239,3 +250,37 @@ async def assert_tenant_intact(client: httpx.AsyncClient, tenant: Tenant) -> Non
     assert all(k["revoked_at"] is None for k in keys.json())
     invitations = await client.get(f"/api/v1/orgs/{tenant.org_id}/invitations", headers=owner)
     assert [i["id"] for i in invitations.json()] == [ids["invitation_id"]]
+
+
+def web_routes(app: FastAPI) -> list[tuple[str, str]]:
+    found = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if not path.startswith("/api/") and "{" in path:
+            found.extend((method, path) for method in sorted(route.methods or ()) if method != "HEAD")
+    assert len(found) > 10, "web route discovery found too few routes"
+    return found
+
+
+async def test_web_pages_hide_other_organisations(app: FastAPI, api: Api, client: httpx.AsyncClient) -> None:
+    """Signed in to the web UI as beta's owner (every permission), every page and form aimed at alpha's
+    resources is a 404."""
+    a = await build_tenant(api, client, "alpha")
+    b = await build_tenant(api, client, "beta")
+    signed_in = await client.post("/login", data={"email": b.users["owner"].email, "password": PASSWORD})
+    assert signed_in.status_code == 303
+    token = re.search(r'name="csrf" value="([^"]+)"', (await client.get("/projects")).text)
+    assert token is not None
+    failures = []
+    ids = {**a.ids, "action": "accept"}
+    targets = [(m, fill(p, ids)) for m, p in web_routes(app)]
+    targets += [("GET", fill(p, ids)) for p in WEB_QUERY_REFERENCES]
+    for method, url in targets:
+        data = {"csrf": token[1], "role": "viewer", "name": "x"} if method == "POST" else None
+        response = await client.request(method, url, data=data)
+        leaked = [k for k, v in a.ids.items() if v in response.text]
+        if response.status_code != 404 or leaked:
+            failures.append(f"{method} {url} -> {response.status_code} {leaked}")
+    assert not failures, "\n".join(failures)
+    client.cookies.clear()
+    await assert_tenant_intact(client, a)

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
-import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import async_playwright
 
 from tests.conftest import client_for
 from tests.helpers import PASSWORD, Api
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+from tests.web_support import HOSTILE, chromium, live_server
 
 
 async def signed_up(api: Api, name: str) -> tuple[str, str]:
@@ -50,52 +39,25 @@ async def test_pages_need_a_session_and_escape_everything(api: Api, client: http
     assert (await client.get("/static/htmx-2.0.11.min.js")).status_code == 200
 
 
-@pytest.fixture
-async def live_server(app: FastAPI) -> AsyncIterator[str]:
-    """The test's app on a real port, in this event loop (its lifespan is already running)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the test server did not start"
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-
-
-async def test_a_browser_signs_in_and_hostile_names_stay_inert(api: Api, live_server: str) -> None:
+async def test_a_browser_signs_in_and_hostile_names_stay_inert(api: Api, app: FastAPI) -> None:
     email, password = await signed_up(api, "web-browser")
-    dialogs: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page()
-            page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-            await page.goto(f"{live_server}/projects")
-            assert page.url.endswith("/login")
-            await page.fill("input[name=email]", email)
-            await page.fill("input[name=password]", password)
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{live_server}/projects")
-            assert await page.inner_text("li .name") == HOSTILE
-            assert await page.evaluate("typeof window.htmx") == "object", (
-                "vendored htmx did not load under CSP"
-            )
-            SCREENSHOTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOTS / "projects.png"), full_page=True)
-            await page.click("li a.name")
-            await page.wait_for_url(f"{live_server}/projects/*")
-            assert await page.inner_text("h1") == HOSTILE
-            assert await page.inner_text("#overdue-count") == "0"
-            await page.screenshot(path=str(SCREENSHOTS / "project-home.png"), full_page=True)
-        finally:
-            await browser.close()
-    assert dialogs == [], "a script from a project name ran"
+    async with live_server(app) as base, chromium() as browser:
+        page = browser.page
+        await page.goto(f"{base}/projects")
+        assert page.url.endswith("/login")
+        await page.fill("input[name=email]", email)
+        await page.fill("input[name=password]", password)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{base}/projects")
+        assert await page.inner_text("li .name") == HOSTILE
+        assert await page.evaluate("typeof window.htmx") == "object", "vendored htmx did not load under CSP"
+        await browser.shot("projects")
+        await page.click("li a.name")
+        await page.wait_for_url(f"{base}/projects/*")
+        assert await page.inner_text("h1") == HOSTILE
+        assert await page.inner_text("#overdue-count") == "0"
+        await browser.shot("project-home")
+    assert browser.dialogs == [], "a script from a project name ran"
 
 
 async def signed_in(client: httpx.AsyncClient, email: str) -> None:

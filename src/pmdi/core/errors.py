@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -79,11 +79,54 @@ _HTTP_CODES = {
 }
 
 
+class Redirect(PmdiError):
+    """Sends a browser elsewhere (the sign-in form, the new-organisation form); APIs never raise it."""
+
+    status_code = 303
+
+    def __init__(self, location: str) -> None:
+        super().__init__(f"See {location}", headers={"Location": location})
+
+
+_LOGIN_PATH = "/login"
+_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · pmdi</title>'
+    '<link rel="stylesheet" href="/static/app.css"></head><body><main id="main"><h1>{title}</h1>'
+    '<p class="error" role="alert">{detail}</p><p><a href="/projects">Back to your projects</a></p>'
+    "</main></body></html>"
+)
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
 def _wants_html(request: Request) -> bool:
-    if request.headers.get("hx-request") == "true":
+    if _is_htmx(request):
         return True
+    # Pages answer in HTML unless a client asks for JSON; the API answers in JSON.
     accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith("/api/")
+    return not request.url.path.startswith("/api/") and "application/json" not in accept
+
+
+def _render_html(
+    request: Request, status_code: int, code: str, detail: str, headers: dict[str, str]
+) -> Response:
+    """htmx requests get a toast appended to the page's toast area; page loads get a page (or a redirect)."""
+    location = headers.get("Location") or (_LOGIN_PATH if status_code == 401 else None)
+    if _is_htmx(request):
+        if location is not None:
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        toast = (
+            f'<div class="toast toast-error" role="alert"><strong>{html.escape(code)}</strong> '
+            f"{html.escape(detail)}</div>"
+        )
+        toast_headers = {**headers, "HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
+        return HTMLResponse(toast, status_code=status_code, headers=toast_headers)
+    if location is not None:
+        return RedirectResponse(location, status_code=303)
+    page = _PAGE.format(title=html.escape(code), detail=html.escape(detail))
+    return HTMLResponse(page, status_code=status_code, headers=headers)
 
 
 def render_error(
@@ -95,11 +138,7 @@ def render_error(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     if _wants_html(request):
-        body = (
-            f'<div class="toast toast-error" role="alert"><strong>{html.escape(code)}</strong> '
-            f"{html.escape(detail)}</div>"
-        )
-        return HTMLResponse(body, status_code=status_code, headers=headers)
+        return _render_html(request, status_code, code, detail, dict(headers or {}))
     payload: dict[str, Any] = {"error": code, "detail": detail, **(extra or {})}
     return JSONResponse(payload, status_code=status_code, headers=headers)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.core.db import after_commit, after_rollback, utcnow
@@ -65,3 +65,9 @@ async def events_after(
 
 async def prune(session: AsyncSession, retention_hours: int) -> None:
     await session.execute(delete(Event).where(Event.created_at < utcnow() - timedelta(hours=retention_hours)))
+
+
+async def latest_event_id(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    """A page's cursor: its live view resumes from here, so nothing between render and connect is missed."""
+    stmt = select(func.max(Event.id)).where(Event.organization_id == organization_id)
+    return int((await session.execute(stmt)).scalar_one_or_none() or 0)

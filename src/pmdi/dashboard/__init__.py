@@ -1,0 +1,1 @@
+"""Organisation dashboard: document throughput, processing times, AI cost and register health."""
