@@ -119,3 +119,40 @@ async def test_sign_out_needs_the_pages_csrf_token(api: Api, client: httpx.Async
     client.cookies.set("pmdi_session", cookie)
     replayed = await client.get("/projects")
     assert replayed.status_code == 303, "the signed-out session must be revoked on the server"
+
+
+async def test_a_refused_htmx_write_shows_a_toast_and_changes_nothing(
+    app: FastAPI, api: Api, client: httpx.AsyncClient
+) -> None:
+    """A member whose role was lowered while editing gets the refusal as a toast, not a broken page."""
+    owner = await api.user("web-toast-owner")
+    org = await api.org(owner, "Toast")
+    member = await api.add_member(owner, org, "member", prefix="web-toast-member")
+    project = await api.project(owner, "Falcon")
+    created = await client.post(
+        "/api/v1/register-items",
+        json={"project_id": project, "kind": "action", "text": "Book the venue"},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    async with live_server(app) as base, chromium() as browser:
+        page = browser.page
+        await page.goto(f"{base}/login")
+        await page.fill("input[name=email]", member.email)
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.goto(f"{base}/registers?project={project}")
+        await page.click("button:text-is('Edit')")
+        await page.fill("form.item-form textarea[name=text]", "Cancel the venue")
+        demoted = await client.patch(
+            f"/api/v1/orgs/{org}/members/{member.id}", json={"role": "viewer"}, headers=owner.headers
+        )
+        assert demoted.status_code == 200, demoted.text
+        await page.click("form.item-form button[type=submit]")
+        toast = page.locator("#toasts .toast")
+        await toast.wait_for()
+        assert "does not allow" in await toast.inner_text()
+        assert await page.locator("form.item-form").count() == 1, "the form stays, with what was typed"
+        await browser.shot("toast")
+    item = await client.get(f"/api/v1/register-items/{created.json()['id']}", headers=owner.headers)
+    assert item.json()["text"] == "Book the venue"

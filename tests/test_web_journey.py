@@ -47,6 +47,8 @@ async def upload_and_settle(browser: Browser, files: list[Path] | list[dict[str,
     await page.wait_for_function(SETTLED, timeout=90_000)
     bars = await page.eval_on_selector_all(".upload-row progress", "bars => bars.map(b => b.value)")
     assert bars == [100] * len(files)
+    # The documents table below refreshes itself once they are processed.
+    await expect(page.locator("table.documents tbody tr")).to_have_count(len(files))
 
 
 async def open_action_evidence(browser: Browser, filename: str) -> None:
@@ -156,6 +158,9 @@ async def test_a_new_user_uploads_documents_and_works_with_the_registers(tmp_roo
         await edit_first_action(browser)
         await search_and_ask(browser, base)
         rows = await export_csv(browser)
+        await browser.page.goto(f"{base}/dashboard")
+        await expect(browser.page.locator("#documents-data")).to_contain_text("3")
+        await browser.shot("dashboard")
         await read_without_javascript(base, "priya@example.org")
     assert any(r.get("Owner") == "Tom Becker" and "2026-12-24" in str(r.values()) for r in rows), rows
     assert browser.dialogs == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from pmdi.organizations.schemas import OrganizationCreate
 from pmdi.projects import service as projects_service
 from pmdi.projects.repository import ProjectRepository
 from pmdi.projects.schemas import ProjectCreate
-from pmdi.registers import report
+from pmdi.registers.overview import overview
 from pmdi.web import admin, dashboard, documents, registers, search
 from pmdi.web.deps import (
     NEW_ORGANIZATION,
@@ -163,7 +164,7 @@ async def project_home(
 ) -> Response:
     """Counts, overdue actions, open risks by severity, recent decisions and the milestone timeline."""
     project = await ProjectRepository(session, viewer.ctx.organization_id).get_or_raise(project_id)
-    data = await report.gather(session, project)
+    data = await overview(session, viewer.ctx, project, dt.date.today())
     return render(request, "project.html", viewer, project=project, data=data)
 
 
