@@ -122,14 +122,15 @@ async def export_csv(browser: Browser) -> list[dict[str, str]]:
 
 
 async def read_without_javascript(base: str, email: str) -> None:
-    """The read-only pages work with scripts off, on a phone-sized screen, from the keyboard."""
-    async with chromium(390, javascript=False) as browser:
+    """The read-only pages work with scripts off, on a phone-sized screen in dark mode, from the keyboard."""
+    async with chromium(390, javascript=False, dark=True) as browser:
         page = browser.page
         await page.goto(f"{base}/login")
         await page.fill("input[name=email]", email)
         await page.fill("input[name=password]", PASSWORD)
         await page.press("input[name=password]", "Enter")
         await page.wait_for_url(f"{base}/projects")
+        assert await page.evaluate("typeof window.htmx") == "undefined", "scripts must be off here"
         await page.click("li a.name")
         await page.click("nav.tabs >> text=Documents")
         await page.click("table.documents a:text-is('falcon-minutes-week1.md')")
@@ -137,6 +138,8 @@ async def read_without_javascript(base: str, email: str) -> None:
         await page.focus(".evidence-link")
         await page.keyboard.press("Enter")
         await expect(page.locator("mark:target")).to_contain_text("supplier")
+        background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(20, 23, 28)", "the system's dark mode is followed"
         await browser.shot("document-phone")
         await page.goto(f"{base}/search?q=budget")
         await expect(page.locator(".hit mark").first).to_be_visible()

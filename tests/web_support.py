@@ -52,13 +52,18 @@ class Browser:
 
 
 @asynccontextmanager
-async def chromium(width: int = 1280, *, javascript: bool = True) -> AsyncIterator[Browser]:
+async def chromium(
+    width: int = 1280, *, javascript: bool = True, dark: bool = False
+) -> AsyncIterator[Browser]:
     """A fresh browser; any dialog (alert) a page opens is recorded, as are CSP violations and JS errors."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             context = await browser.new_context(
-                viewport={"width": width, "height": 900}, accept_downloads=True
+                viewport={"width": width, "height": 900},
+                accept_downloads=True,
+                java_script_enabled=javascript,
+                color_scheme="dark" if dark else "light",
             )
             page = await context.new_page()
             found = Browser(page)
