@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
 
+from pmdi.registers.models import RegisterItem
 from tests.conftest import client_for
 from tests.helpers import PASSWORD, Api, User
 from tests.jobs_support import fresh_app, wait_settled
@@ -140,3 +144,39 @@ async def ask_without_javascript(client: httpx.AsyncClient, csrf: str) -> None:
     assert citation is not None, answer.text
     opened = await client.get(citation[1].replace("&amp;", "&").split("#")[0])
     assert '<mark id="focus">' in opened.text
+
+
+async def test_merging_a_suggested_duplicate_from_the_review_queue(
+    app: FastAPI, api: Api, client: httpx.AsyncClient
+) -> None:
+    owner = await api.user("web-merge")
+    await api.org(owner, "Merge")
+    project = await api.project(owner, "Falcon")
+    ids = []
+    for text in ("Book the venue for the offsite", "Book a venue for the team offsite"):
+        created = await client.post(
+            "/api/v1/register-items",
+            json={"project_id": project, "kind": "action", "text": text},
+            headers=owner.headers,
+        )
+        ids.append(created.json()["id"])
+    # What the matcher makes of a near repeat it cannot call: a suggested item pointing at its look-alike.
+    async with app.state.pmdi.sessionmaker() as session:
+        await session.execute(
+            update(RegisterItem)
+            .where(RegisterItem.id == uuid.UUID(ids[1]))
+            .values(review="suggested", duplicate_of_id=uuid.UUID(ids[0]))
+        )
+        await session.commit()
+    csrf = await browser_session(client, owner)
+    queue = await client.get("/registers", params={"project": project, "review": "suggested"})
+    assert f'hx-post="/registers/items/{ids[1]}/merge"' in queue.text
+    merged = await client.post(
+        f"/registers/items/{ids[1]}/merge", headers={"HX-Request": "true", "X-CSRF-Token": csrf}
+    )
+    assert f'id="item-{ids[1]}" class="review-merged"' in merged.text
+    target = await client.get(f"/api/v1/register-items/{ids[1]}", headers=owner.headers)
+    assert target.json()["merged_into_id"] == ids[0]
+    register = await client.get("/registers", params={"project": project})
+    assert ids[1] not in register.text
+    assert ids[0] in register.text

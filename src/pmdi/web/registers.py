@@ -132,7 +132,9 @@ async def review_item(
     elif action == "reject":
         result = await registers_service.set_review(session, ctx, item, Review.REJECTED)
     elif action == "merge" and item.duplicate_of_id is not None:
-        result = await registers_service.merge(session, ctx, item, item.duplicate_of_id)
+        # The row stays in place, now showing the item as merged (the API answers with the target).
+        await registers_service.merge(session, ctx, item, item.duplicate_of_id)
+        result = await registers_service.detail(session, ctx, item)
     else:
         raise BadRequest(f"'{action}' is not something this item can do.")
     return _row(request, viewer, result)
