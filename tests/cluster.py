@@ -132,6 +132,8 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PMDI_WORKER__RETRY_BACKOFF_SECONDS": str(worker.retry_backoff_seconds),
         "PMDI_WORKER__DISPATCH_WINDOW": str(worker.dispatch_window),
         "PMDI_SEARCH__EMBEDDINGS": settings.search.embeddings,
+        "PMDI_LIMITS__PER_USER": str(settings.limits.per_user),
+        "PMDI_LIMITS__PER_IP": str(settings.limits.per_ip),
     }
 
 

@@ -19,6 +19,8 @@ from pmdi.app import create_app
 from pmdi.config import (
     AuthSettings,
     DatabaseSettings,
+    LimitsSettings,
+    MailSettings,
     Settings,
     StorageSettings,
     UploadSettings,
@@ -30,6 +32,7 @@ from tests.helpers import Api
 
 POSTGRES_ADMIN_DSN = os.environ.get("PMDI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+UNLIMITED_REQUESTS = 1_000_000
 
 
 def fast_auth() -> AuthSettings:
@@ -111,6 +114,10 @@ def make_settings(database_url: str, data_dir: Path, *, worker: bool = False, **
         auth=fast_auth(),
         uploads=UploadSettings(**uploads),
         worker=WorkerSettings(embedded=worker),
+        # Tests fire requests far faster than any person; tests/test_limits.py sets small limits itself.
+        limits=LimitsSettings(per_user=UNLIMITED_REQUESTS, per_ip=UNLIMITED_REQUESTS),
+        # The test IMAP server runs on 127.0.0.1; tests/test_mailboxes.py checks the refusal itself.
+        mail=MailSettings(allow_private_hosts=True, tick_seconds=0.2),
     )
 
 

@@ -55,15 +55,22 @@ PARAMLESS_ROUTES = {
     ("GET", "/api/v1/calendar.ics"): PUBLIC,  # the secret token is the credential
     ("GET", "/api/v1/events"): STREAM,
     ("WS", "/api/v1/ws"): STREAM,
+    ("GET", "/api/v1/webhooks"): TENANT_READ,
+    ("POST", "/api/v1/webhooks"): TENANT_WRITE,
+    ("GET", "/api/v1/mailboxes"): TENANT_READ,
+    ("POST", "/api/v1/mailboxes"): TENANT_WRITE,
 }
-NON_API_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+NON_API_PATHS = {
+    "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+    "/mcp",  # API-key only, one organisation per key: tests/test_mcp.py covers isolation
+}  # fmt: skip
 # Web pages render the same org-scoped services for the signed-in browser. Those with path parameters are
 # all attacked by `test_web_pages_hide_other_organisations`; the rest act on the caller's own organisation.
 WEB_PATHS = {
     "/", "/login", "/logout", "/signup", "/orgs/new", "/orgs", "/orgs/switch", "/projects", "/registers",
     "/search", "/ask", "/dashboard", "/settings", "/settings/organization", "/settings/members",
     "/settings/invitations", "/invitations/accept", "/settings/api-keys", "/settings/llm",
-    "/settings/llm/reset", "/static",
+    "/settings/llm/reset", "/settings/webhooks", "/static",
 }  # fmt: skip
 NON_API_PATHS |= WEB_PATHS
 # Pages that take another organisation's resource in the query string.
@@ -81,6 +88,9 @@ PATH_PARAMS = {
     "item_id",
     "alias_id",
     "feed_id",
+    "webhook_id",
+    "delivery_id",
+    "mailbox_id",
 }
 
 
@@ -119,6 +129,27 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         "/api/v1/owner-aliases", json={"alias": f"{name} lead", "user_id": owner.id}, headers=owner.headers
     )
     feed = await client.post("/api/v1/calendar-feeds", json={"project_id": project_id}, headers=owner.headers)
+    # A public address, so the default SSRF guard accepts it; no worker runs here to send anything.
+    webhook = await client.post(
+        "/api/v1/webhooks",
+        json={"url": f"https://93.184.215.14/{name}", "events": ["action_item.created"]},
+        headers=owner.headers,
+    )
+    ping = await client.post(f"/api/v1/webhooks/{webhook.json()['id']}/test", headers=owner.headers)
+    mailbox = await client.post(
+        "/api/v1/mailboxes",
+        json={
+            "project_id": project_id,
+            "name": name,
+            "host": "127.0.0.1",
+            "port": 1,
+            "security": "none",
+            "username": name,
+            "password": "secret",
+            "verify": False,
+        },
+        headers=owner.headers,
+    )
     ids = {
         "org_id": org_id,
         "project_id": project_id,
@@ -130,6 +161,9 @@ async def build_tenant(api: Api, client: httpx.AsyncClient, name: str) -> Tenant
         "item_id": item.json()["id"],
         "alias_id": alias.json()["id"],
         "feed_id": feed.json()["id"],
+        "webhook_id": webhook.json()["id"],
+        "delivery_id": ping.json()["id"],
+        "mailbox_id": mailbox.json()["id"],
     }
     return Tenant(org_id, users, ids, viewer_key.json()["key"])
 
@@ -250,6 +284,10 @@ async def assert_tenant_intact(client: httpx.AsyncClient, tenant: Tenant) -> Non
     assert all(k["revoked_at"] is None for k in keys.json())
     invitations = await client.get(f"/api/v1/orgs/{tenant.org_id}/invitations", headers=owner)
     assert [i["id"] for i in invitations.json()] == [ids["invitation_id"]]
+    webhook = (await client.get(f"/api/v1/webhooks/{ids['webhook_id']}", headers=owner)).json()
+    assert (webhook["enabled"], webhook["events"]) == (True, ["action_item.created"])
+    log = (await client.get(f"/api/v1/webhooks/{ids['webhook_id']}/deliveries", headers=owner)).json()
+    assert [d["id"] for d in log["items"]] == [ids["delivery_id"]], "nobody else redelivered or tested it"
 
 
 def web_routes(app: FastAPI) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from pmdi import __version__
@@ -23,13 +23,19 @@ from pmdi.events.router import router as events_router
 from pmdi.health.router import router as health_router
 from pmdi.jobs.router import router as jobs_router
 from pmdi.jobs.worker import EmbeddedWorker
+from pmdi.limits.deps import limit_anonymous
 from pmdi.llm.router import router as llm_router
+from pmdi.mailboxes.router import router as mailboxes_router
+from pmdi.mcp_server.http import McpEndpoint
+from pmdi.observability.middleware import RequestObservability
+from pmdi.observability.router import router as metrics_router
 from pmdi.organizations.router import router as organizations_router
 from pmdi.projects.router import router as projects_router
 from pmdi.registers.router import router as registers_router
 from pmdi.search.router import router as search_router
 from pmdi.web.deps import STATIC
 from pmdi.web.router import router as web_router
+from pmdi.webhooks.router import router as webhooks_router
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ async def check_migrated(state: AppState) -> None:
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_anonymous)])
     for router in (
         auth_router,
         organizations_router,
@@ -63,6 +69,8 @@ def api_router() -> APIRouter:
         llm_router,
         search_router,
         registers_router,
+        webhooks_router,
+        mailboxes_router,
     ):
         api.include_router(router)
     return api
@@ -91,6 +99,7 @@ async def _security_headers(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    mcp = McpEndpoint(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 worker = EmbeddedWorker(state)
                 worker.start()
             try:
-                yield
+                async with mcp.serving(state):
+                    yield
             finally:
                 if worker is not None:
                     await worker.stop()
@@ -110,8 +120,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="PM Document Intelligence", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
+    app.add_middleware(RequestObservability)  # outermost: it times and logs everything inside
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_router())
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mcp.mount(app)
     return app

@@ -144,6 +144,72 @@ class RealtimeSettings(BaseModel):
     event_retention_hours: int = 48
 
 
+class WebhookSettings(BaseModel):
+    # Targets in this network (loopback, private, link-local, ...) are refused unless allowed (SSRF).
+    allow_private_targets: bool = False
+    timeout_seconds: float = 10.0  # per attempt, connecting and answering together
+    max_attempts: int = 8  # per delivery; then it has failed
+    retry_backoff_seconds: float = 30.0
+    retry_backoff_max_seconds: float = 3600.0
+    # A webhook whose deliveries failed this many times in a row (each after all its attempts) is disabled.
+    disable_after_failures: int = 5
+    concurrency: int = 4  # deliveries in flight per worker process
+    poll_seconds: float = 1.0
+    # A delivery whose worker stopped longer than this ago is sent again (longer than the timeout).
+    lease_seconds: float = 60.0
+    retention_days: int = 30  # finished deliveries stay in the log this long
+
+
+class McpSettings(BaseModel):
+    # Whether `pmdi serve` answers MCP clients at /mcp (an API key is always required there).
+    enabled: bool = True
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    # "auto": readable lines on a terminal, one JSON object per line otherwise (containers, files).
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class MetricsSettings(BaseModel):
+    enabled: bool = True
+    token: SecretStr | None = None  # when set, GET /metrics needs `Authorization: Bearer <token>`
+    # `pmdi worker` serves its own process's metrics on this port (unset: not at all).
+    worker_port: int | None = None
+    worker_host: str = "127.0.0.1"
+    queue_cache_seconds: float = 5.0  # the job counts behind the queue-depth gauge are this fresh
+
+
+class LimitsSettings(BaseModel):
+    """Requests per fixed window: per user or API key, and per client address for anonymous requests."""
+
+    enabled: bool = True
+    # "auto": Redis when the deployment already uses it (taskiq worker or Redis event bus), else memory.
+    backend: Literal["auto", "memory", "redis"] = "auto"
+    window_seconds: int = 60
+    per_user: int = 600
+    per_ip: int = 300
+
+
+class QuotaSettings(BaseModel):
+    """Per organisation; None is unlimited. The LLM budget is `analysis.llm.monthly_budget_usd`."""
+
+    documents_per_month: int | None = None
+    storage_bytes: int | None = None
+
+
+class MailSettings(BaseModel):
+    """IMAP mailboxes polled by the worker (`/api/v1/mailboxes`)."""
+
+    poll_seconds: int = Field(300, ge=10, description="How often each mailbox is polled")
+    tick_seconds: float = Field(5.0, gt=0, description="How often the worker looks for due mailboxes")
+    max_messages_per_poll: int = Field(50, ge=1, le=1000)
+    lease_seconds: int = Field(600, ge=30, description="A poll that takes longer is given to another worker")
+    timeout_seconds: float = Field(30.0, gt=0)
+    # Mail servers are often internal; reaching them from here is an administrator's decision.
+    allow_private_hosts: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PMDI_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -151,7 +217,6 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     base_url: str = "http://127.0.0.1:8000"
-    log_level: str = "INFO"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -161,6 +226,13 @@ class Settings(BaseSettings):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     def secret_key(self) -> str:

@@ -21,9 +21,11 @@ from pmdi.auth.permissions import Permission, Role
 from pmdi.auth.principal import OrgContext, Principal
 from pmdi.auth.secrets import constant_time_equals, parse_uuid
 from pmdi.config import Settings
-from pmdi.core.deps import SessionDep, StateDep
-from pmdi.core.errors import Forbidden, NotAuthenticated
+from pmdi.core.deps import SessionDep, StateDep, client_ip
+from pmdi.core.errors import Forbidden, NotAuthenticated, PmdiError
 from pmdi.core.state import AppState
+from pmdi.limits import service as limits
+from pmdi.observability.context import bind_identity
 from pmdi.organizations.errors import NoOrganization, OrganizationNotFound, OrganizationRequired
 from pmdi.organizations.repository import UserMemberships
 
@@ -59,8 +61,21 @@ async def authenticate(
     return principal
 
 
+def has_credentials(connection: HTTPConnection) -> bool:
+    return bool(connection.headers.get("authorization") or connection.cookies.get(SESSION_COOKIE))
+
+
 async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
-    return await authenticate(request, state, session, unsafe=request.method not in SAFE_METHODS)
+    """Also the per-user rate limit; a request whose credentials fail counts against its address."""
+    try:
+        principal = await authenticate(request, state, session, unsafe=request.method not in SAFE_METHODS)
+    except PmdiError:
+        if has_credentials(request):  # without any, the API router's `limit_anonymous` counted it already
+            await limits.limit_address(state, client_ip(request))
+        raise
+    await limits.limit_principal(state, principal)
+    bind_identity(principal.user_id)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -79,6 +94,14 @@ def set_session_cookie(response: Response, cookie: str, settings: Settings) -> N
 
 
 async def context_for(session: AsyncSession, principal: Principal, org_id: uuid.UUID | None) -> OrgContext:
+    ctx = await _resolve_context(session, principal, org_id)
+    bind_identity(ctx.user_id, ctx.organization_id)  # for the request's log lines
+    return ctx
+
+
+async def _resolve_context(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID | None
+) -> OrgContext:
     memberships = UserMemberships(session, principal.user_id)
     if principal.api_key is not None:
         if org_id is not None and org_id != principal.api_key.organization_id:

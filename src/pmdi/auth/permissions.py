@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     DOCUMENT_WRITE = "document:write"
     DOCUMENT_DELETE = "document:delete"
     AUDIT_READ = "audit:read"
+    WEBHOOK_MANAGE = "webhook:manage"
 
 
 _VIEWER = frozenset(
@@ -47,6 +48,7 @@ _ADMIN = _MEMBER | {
     Permission.API_KEY_MANAGE,
     Permission.PROJECT_DELETE,
     Permission.AUDIT_READ,
+    Permission.WEBHOOK_MANAGE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pmdi.cli import commands as client_commands
 from pmdi.config import Settings
 from pmdi.core import migrations
 from pmdi.core.db import commit, create_engine
@@ -27,6 +27,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(demo_app, name="demo")
 app.add_typer(registers_app, name="registers")
+client_commands.register(app)  # ingest, watch, export, search, ask: clients of the JSON API
 
 T = TypeVar("T")
 
@@ -54,7 +55,10 @@ def serve(
     """Serve the API (refuses to start on an un-migrated database)."""
     import uvicorn
 
+    from pmdi.observability.logs import logging_config
+
     # Live event streams never end by themselves; without a grace limit they would hold shutdown forever.
+    # uvicorn applies the log configuration in each of its processes; pmdi writes the access log itself.
     uvicorn.run(
         "pmdi.app:create_app",
         factory=True,
@@ -63,6 +67,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=5,
+        log_config=logging_config(Settings().log),
+        access_log=False,
     )
 
 
@@ -70,6 +76,8 @@ def serve(
 def worker() -> None:
     """Process jobs from the Redis-backed queue (needs PMDI_WORKER__BACKEND=taskiq)."""
     from pmdi.jobs.worker import run_distributed_worker
+    from pmdi.observability.logs import configure_logging
+    from pmdi.observability.metrics import serve_worker_metrics
 
     settings = Settings()
     if settings.worker.backend != "taskiq":
@@ -78,13 +86,37 @@ def worker() -> None:
         )
         raise typer.Exit(2)
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log)
+    serve_worker_metrics(settings.metrics)
 
     async def main() -> None:
         async with open_state(settings) as state:
             await run_distributed_worker(state)
 
     asyncio.run(main())
+
+
+@app.command()
+def mcp(
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar="PMDI_API_KEY", help="The API key (pmdi_...) to act as.")
+    ] = None,
+) -> None:
+    """Serve MCP over stdin/stdout for a local assistant, as the API key's organisation."""
+    from pmdi.app import DatabaseNotMigrated
+    from pmdi.mcp_server.stdio import serve_stdio
+    from pmdi.observability.logs import configure_logging
+
+    if not api_key:
+        typer.secho("error: pass --api-key or set PMDI_API_KEY (see Settings → API keys)", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    configure_logging(settings.log)  # to stderr: stdout carries the protocol
+    try:
+        asyncio.run(serve_stdio(settings, api_key))
+    except (PmdiError, DatabaseNotMigrated) as exc:
+        typer.secho(f"error: {getattr(exc, 'detail', exc)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()

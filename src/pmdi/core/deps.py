@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -42,8 +42,8 @@ async def _unit_of_work(state: StateDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_ip(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
 
 
 class Page:

@@ -18,6 +18,7 @@ class PmdiError(Exception):
     status_code = 400
     default_detail = "The request could not be processed."
     headers: dict[str, str] | None = None
+    extra: dict[str, Any] | None = None  # more fields of the JSON body, e.g. `retry_after`
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
         self.detail = detail or self.default_detail
@@ -145,7 +146,7 @@ def render_error(
 
 async def _pmdi_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PmdiError)
-    return render_error(request, exc.status_code, exc.code, exc.detail, exc.headers)
+    return render_error(request, exc.status_code, exc.code, exc.detail, exc.headers, exc.extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

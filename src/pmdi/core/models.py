@@ -9,10 +9,12 @@ from pmdi.documents.models import Document, DocumentContent
 from pmdi.events.models import Event
 from pmdi.jobs.models import Job, JobStage
 from pmdi.llm.models import LLMUsage, OrgLLMSettings
+from pmdi.mailboxes.models import Mailbox
 from pmdi.organizations.models import Invitation, Membership, Organization
 from pmdi.projects.models import Project
 from pmdi.registers.models import CalendarFeed, Change, Mention, OwnerAlias, RegisterItem
 from pmdi.search.models import SearchChunk
+from pmdi.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -29,6 +31,7 @@ __all__ = [
     "Job",
     "JobStage",
     "LLMUsage",
+    "Mailbox",
     "Membership",
     "Mention",
     "OrgLLMSettings",
@@ -38,4 +41,6 @@ __all__ = [
     "RegisterItem",
     "SearchChunk",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

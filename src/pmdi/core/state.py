@@ -17,7 +17,9 @@ from pmdi.core.processes import Sandbox
 from pmdi.events.bus import EVENT_BUSES, EventBus
 from pmdi.jobs.backends import JobBackend, create_backend
 from pmdi.jobs.dispatcher import Dispatcher
+from pmdi.limits.limiter import RateLimiter, create_limiter
 from pmdi.llm.breaker import CircuitBreaker
+from pmdi.observability.redaction import remember_secrets
 from pmdi.search.embeddings import Embedder, create_embedder
 from pmdi.search.vectors import VectorIndex
 from pmdi.storage.base import Storage, create_storage
@@ -35,6 +37,7 @@ class AppState:
     processes: Sandbox
     backend: JobBackend
     dispatcher: Dispatcher
+    limiter: RateLimiter
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     embedder: Embedder | None = None  # None: keyword search only
     vectors: VectorIndex = field(default_factory=VectorIndex)
@@ -43,6 +46,7 @@ class AppState:
 @asynccontextmanager
 async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     ensure_secret_key(settings)
+    remember_secrets(settings)
     engine = create_engine(settings.database)
     sessionmaker = create_sessionmaker(engine)
     storage = create_storage(settings.storage)
@@ -50,6 +54,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     processes = Sandbox(settings.worker.task_timeout_seconds, settings.worker.task_memory_mb)
     backend = create_backend(settings)
     dispatcher = Dispatcher(sessionmaker, backend, settings.worker)
+    limiter = create_limiter(settings)
     llm = settings.analysis.llm
     try:
         await backend.start()
@@ -64,11 +69,13 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
             processes=processes,
             backend=backend,
             dispatcher=dispatcher,
+            limiter=limiter,
             breaker=CircuitBreaker(llm.breaker_failures, llm.breaker_cooldown_seconds),
             embedder=create_embedder(settings.search),
         )
     finally:
         await dispatcher.close()
+        await limiter.close()
         await backend.close()
         await events.close()
         await storage.close()

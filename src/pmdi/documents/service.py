@@ -28,10 +28,11 @@ from pmdi.documents.schemas import (
     UploadResult,
 )
 from pmdi.documents.sniff import sniff
-from pmdi.documents.spool import SpooledFile, spool_upload
+from pmdi.documents.spool import SpooledFile, spool_bytes, spool_upload
 from pmdi.events.schemas import EventType
 from pmdi.events.service import emit
 from pmdi.jobs.service import create_processing_job
+from pmdi.limits.service import check_upload
 from pmdi.projects.models import Project
 from pmdi.registers import tracking
 from pmdi.storage.base import Storage, document_key
@@ -59,6 +60,21 @@ async def upload_documents(
     return UploadResult(items=items)
 
 
+async def upload_file(
+    session: AsyncSession, state: AppState, ctx: OrgContext, project: Project, name: str, content: bytes
+) -> UploadedDocument:
+    """One file from elsewhere (an email and its attachments), checked and stored exactly like an upload."""
+    limits = state.settings.uploads
+    spooled = await anyio.to_thread.run_sync(
+        spool_bytes, name, content, state.settings.data_dir / "tmp", limits.max_bytes
+    )
+    try:
+        media_type = await anyio.to_thread.run_sync(_validate, spooled)
+        return await _store(session, state, ctx, project, spooled, media_type)
+    finally:
+        await anyio.to_thread.run_sync(_remove_temp, [spooled.path])
+
+
 def _validate(spooled: SpooledFile) -> str:
     if spooled.size == 0:
         raise EmptyFile(f"'{spooled.filename}' is empty (0 bytes).")
@@ -82,6 +98,7 @@ async def _store(
     existing = await repo.find_by_content(project.id, spooled.sha256)
     if existing is not None:
         return UploadedDocument(document=DocumentOut.model_validate(existing), duplicate=True)
+    await check_upload(session, state.settings.quotas, ctx.organization_id, spooled.size)
     key = document_key(str(ctx.organization_id), spooled.sha256)
     if await state.storage.put_file(key, spooled.path):
         after_rollback(session, _deleter(state.storage, key))

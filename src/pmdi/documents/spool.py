@@ -154,3 +154,16 @@ def _callbacks(spooler: _Spooler) -> Any:
     callbacks["on_part_data"] = spooler.on_part_data
     callbacks["on_part_end"] = spooler.on_part_end
     return callbacks
+
+
+def spool_bytes(original_name: str, content: bytes, tmp_dir: Path, max_bytes: int) -> SpooledFile:
+    """A file that arrived some other way than an upload (an email attachment), held like an uploaded one."""
+    if len(content) > max_bytes:
+        raise FileTooLarge(f"'{original_name}' is larger than the {max_bytes}-byte limit.")
+    name = sanitize_filename(original_name)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=tmp_dir, prefix="spool-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    digest = hashlib.sha256(content).hexdigest()
+    return SpooledFile(original_name, name, Path(path), len(content), digest)

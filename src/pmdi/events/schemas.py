@@ -14,6 +14,11 @@ class EventType(enum.StrEnum):
     DOCUMENT_PROCESSED = "document.processed"
     JOB_PROGRESS = "job.progress"
     ANALYSIS_READY = "analysis.ready"
+    # Register changes go to integrations (webhooks) only, never to the live stream (`announce`).
+    ACTION_ITEM_CREATED = "action_item.created"
+    ACTION_ITEM_UPDATED = "action_item.updated"
+    RISK_CREATED = "risk.created"
+    RISK_UPDATED = "risk.updated"
 
 
 class EventOut(BaseModel):

@@ -1,5 +1,6 @@
 """Emitting events: an outbox row in the caller's transaction, published on the organisation's channel after
-commit. A rolled-back change therefore never announces itself."""
+commit, and the deliveries to the organisation's webhooks in that same transaction. A rolled-back change
+therefore never announces itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pmdi.core.db import after_commit, after_rollback, utcnow
 from pmdi.events.bus import EventBus
 from pmdi.events.models import Event
 from pmdi.events.schemas import EventOut, EventType
+from pmdi.webhooks import outbox as webhooks
 
 _PENDING = "pending_events"
 
@@ -35,6 +37,7 @@ async def emit(
     event = Event(organization_id=organization_id, type=type_, data=data)
     session.add(event)
     await session.flush()
+    await webhooks.enqueue(session, organization_id, [(type_, data)])
     pending: list[Event] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
@@ -49,6 +52,14 @@ async def emit(
         after_commit(session, publish)
         after_rollback(session, discard)
     pending.append(event)
+
+
+async def announce(
+    session: AsyncSession, organization_id: uuid.UUID, events: Sequence[tuple[EventType, dict[str, Any]]]
+) -> None:
+    """Events for integrations (webhooks) only: register changes come by the dozen per document, while the
+    live stream stays the document progress that open pages follow."""
+    await webhooks.enqueue(session, organization_id, events)
 
 
 async def events_after(

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.core.db import utcnow
-from pmdi.jobs.models import Job, JobState
+from pmdi.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 
 
 def _ready(now: datetime) -> ColumnElement[bool]:
@@ -26,6 +26,12 @@ def _ready(now: datetime) -> ColumnElement[bool]:
 async def count_dispatched(session: AsyncSession) -> int:
     stmt = select(func.count()).where(Job.state == JobState.DISPATCHED)
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    """Waiting and running jobs of every organisation: the queue depth that metrics report."""
+    stmt = select(Job.state, func.count()).where(Job.state.in_(ACTIVE_JOB_STATES)).group_by(Job.state)
+    return {str(state): int(n) for state, n in (await session.execute(stmt)).all()}
 
 
 async def _in_flight_by_org(session: AsyncSession) -> dict[uuid.UUID, int]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from structlog.contextvars import bound_contextvars
 
 from pmdi.core.db import commit, unit_of_work, utcnow
 from pmdi.core.state import AppState
@@ -29,6 +30,12 @@ from pmdi.jobs.errors import StageError, TransientStageError
 from pmdi.jobs.models import Job, JobStage, JobState, StageState
 from pmdi.jobs.pipeline import DocumentRef, Stage, StageInput
 from pmdi.jobs.repository import JobStageRepository
+from pmdi.observability.metrics import (
+    DOCUMENTS_FAILED,
+    DOCUMENTS_PROCESSED,
+    count_after_commit,
+    observe_stage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +62,17 @@ class JobRunner:
             job = await queue.claim(session, job_id, self.worker_id, self.lease)
         if job is None:
             return
-        try:
-            async with self._heartbeat(job.id), self._workdir() as workdir:
-                await self._run_stages(job, workdir)
-        except (LeaseLost, Cancelled):
-            return
-        except StageError as exc:
-            await self._fail_or_retry(job, exc)
-        except Exception as exc:
-            logger.exception("job %s crashed in its stage", job.id)
-            await self._fail_or_retry(job, TransientStageError(f"Internal error ({type(exc).__name__})."))
+        with bound_contextvars(job_id=str(job.id), document_id=str(job.document_id)):  # on every log line
+            try:
+                async with self._heartbeat(job.id), self._workdir() as workdir:
+                    await self._run_stages(job, workdir)
+            except (LeaseLost, Cancelled):
+                return
+            except StageError as exc:
+                await self._fail_or_retry(job, exc)
+            except Exception as exc:
+                logger.exception("job %s crashed in its stage", job.id)
+                await self._fail_or_retry(job, TransientStageError(f"Internal error ({type(exc).__name__})."))
 
     async def _run_stages(self, job: Job, workdir: Path) -> None:
         completed = False
@@ -141,6 +149,7 @@ class JobRunner:
                 await emit(session, self.state.events, document.organization_id, stage.done_event, payload)
             if last:
                 await self._complete(session, current, document)
+        observe_stage(stage.name, seconds)  # committed: a stage whose result was fenced off is not counted
 
     async def _succeed(self, job: Job) -> None:
         async with self._fenced(job) as (session, current, document):
@@ -150,6 +159,7 @@ class JobRunner:
         current.state, current.progress, current.finished_at = JobState.SUCCEEDED, 100, utcnow()
         current.worker_id = current.lease_expires_at = None
         document.processed_at = utcnow()
+        count_after_commit(session, DOCUMENTS_PROCESSED)
         await self._status_event(session, document, current)
         await emit(
             session,
@@ -249,6 +259,7 @@ async def fail(session: AsyncSession, state: AppState, job: Job, document: Docum
     job.state, job.error, job.finished_at = JobState.FAILED, reason, utcnow()
     job.worker_id = job.lease_expires_at = None
     document.status, document.error_reason = DocumentStatus.FAILED, reason
+    count_after_commit(session, DOCUMENTS_FAILED)
     await emit(
         session,
         state.events,

@@ -17,6 +17,8 @@ from pmdi.jobs.backends import InProcessBackend, TaskiqBackend
 from pmdi.jobs.pipeline import Stage, default_pipeline
 from pmdi.jobs.reconciler import reconcile
 from pmdi.jobs.runner import JobRunner
+from pmdi.mailboxes.poller import MailboxPoller
+from pmdi.webhooks.delivery import DeliveryLoop
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +37,13 @@ async def _every(seconds: float, action: Callable[[], Awaitable[object]], name: 
 
 
 class EmbeddedWorker:
-    """Runs inside the API process: consumers on an asyncio queue, plus dispatch and reconcile loops."""
+    """Inside the API process: consumers on an asyncio queue; dispatch, reconcile, webhook and mail loops."""
 
     def __init__(self, state: AppState, stages: list[Stage] | None = None) -> None:
         assert isinstance(state.backend, InProcessBackend)
         self.state, self.queue = state, state.backend.queue
         self.runner = JobRunner(state, stages or default_pipeline(), worker_id())
+        self.deliveries = DeliveryLoop(state, self.runner.worker_id)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -53,6 +56,13 @@ class EmbeddedWorker:
         self._tasks.append(
             asyncio.create_task(_every(settings.reconcile_seconds, reconcile_pass, "reconcile"))
         )
+        mail = MailboxPoller(self.state)
+        self._tasks.append(
+            asyncio.create_task(
+                _every(self.state.settings.mail.tick_seconds, mail.poll_due, "mailbox polling")
+            )
+        )
+        self.deliveries.start()
 
     async def _consume(self) -> None:
         while True:
@@ -69,6 +79,7 @@ class EmbeddedWorker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.deliveries.stop()
         async with unit_of_work(self.state.sessionmaker) as session:
             await queue.release_worker(session, self.runner.worker_id)
 
@@ -81,6 +92,7 @@ async def run_distributed_worker(state: AppState) -> None:
     backend = state.backend
     assert isinstance(backend, TaskiqBackend), "set PMDI_WORKER__BACKEND=taskiq to run `pmdi worker`"
     runner = JobRunner(state, default_pipeline(), worker_id())
+    deliveries = DeliveryLoop(state, runner.worker_id)
     settings = state.settings.worker
 
     async def handle(job_id: str) -> None:
@@ -91,7 +103,11 @@ async def run_distributed_worker(state: AppState) -> None:
     loops = [
         asyncio.create_task(_every(settings.poll_seconds, state.dispatcher.dispatch, "dispatch")),
         asyncio.create_task(_every(settings.reconcile_seconds, lambda: reconcile(state), "reconcile")),
+        asyncio.create_task(
+            _every(state.settings.mail.tick_seconds, MailboxPoller(state).poll_due, "mailbox polling")
+        ),
     ]
+    deliveries.start()
     try:
         await run_receiver_task(
             backend.broker,
@@ -102,3 +118,4 @@ async def run_distributed_worker(state: AppState) -> None:
     finally:
         for task in loops:
             task.cancel()
+        await deliveries.stop()

@@ -15,6 +15,7 @@ from pmdi.core.errors import BadRequest
 from pmdi.llm.models import LLMUsage
 from pmdi.llm.repository import LLMUsageRepository
 from pmdi.llm.schemas import UsageOut
+from pmdi.observability.metrics import llm_usage_after_commit
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -40,6 +41,7 @@ async def record_usage(
     )
     session.add(usage)
     await session.flush()
+    llm_usage_after_commit(session, llm)
 
 
 async def spent_this_month(session: AsyncSession, organization_id: uuid.UUID) -> float:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pmdi.registers.announce import Changes, differences, snapshot
 from pmdi.registers.fold import FIELDS, Folded, Seen, fold
 from pmdi.registers.models import Change, Kind, Mention, RegisterItem
 from pmdi.registers.owners import OwnerDirectory
@@ -21,9 +22,10 @@ _TEXT_LIMIT = 2000
 
 async def refold(
     session: AsyncSession, organization_id: uuid.UUID, item_ids: Collection[uuid.UUID], owners: OwnerDirectory
-) -> None:
+) -> dict[uuid.UUID, Changes]:
+    """Returns what changed on the items that remain, by item."""
     if not item_ids:
-        return
+        return {}
     items = await ItemRepository(session, organization_id).by_ids(item_ids)
     seen: dict[uuid.UUID, list[Seen]] = defaultdict(list)
     for mention, _, _ in await MentionRepository(session, organization_id).for_items(item_ids):
@@ -31,6 +33,7 @@ async def refold(
             Seen(mention, mention.mentioned_on, mention.data, update=mention.kind == "update")
         )
     changes = ChangeRepository(session, organization_id)
+    changed: dict[uuid.UUID, Changes] = {}
     for item in items:
         mentions = seen.get(item.id, [])
         if not mentions:
@@ -38,11 +41,15 @@ async def refold(
                 await session.delete(item)
             continue
         folded = fold(Kind(item.kind), mentions)
+        before = snapshot(item)
         apply(item, folded, owners)
+        if found := differences(before, item):
+            changed[item.id] = found
         item.first_mentioned_on, item.last_mentioned_on = mentions[0].on, max(m.on for m in mentions)
         await changes.clear_from_documents(item.id)
         session.add_all(_history(item, folded))
     await session.flush()
+    return changed
 
 
 def apply(item: RegisterItem, folded: Folded, owners: OwnerDirectory) -> None:

@@ -17,6 +17,7 @@ from pmdi.auth.principal import OrgContext
 from pmdi.core.deps import Page
 from pmdi.projects.repository import ProjectRepository
 from pmdi.registers import views
+from pmdi.registers.announce import Changes, announce_items
 from pmdi.registers.errors import InvalidChange, NotAMember
 from pmdi.registers.fold import FIELDS, INITIAL
 from pmdi.registers.models import STATUSES, Change, Kind, RegisterItem, Review
@@ -113,6 +114,7 @@ async def edit_item(session: AsyncSession, ctx: OrgContext, item: RegisterItem, 
     await session.flush()
     if changed:
         await record_in_org(session, ctx, "register_item.updated", ("register_item", item.id), changed)
+        await announce_items(session, ctx.organization_id, updated={item: changed}, source="user")
     return await detail(session, ctx, item)
 
 
@@ -169,6 +171,7 @@ async def create_item(session: AsyncSession, ctx: OrgContext, data: ItemCreate) 
     await record_in_org(
         session, ctx, "register_item.created", ("register_item", item.id), {"kind": kind.value}
     )
+    await announce_items(session, ctx.organization_id, created=[item], source="user")
     return await detail(session, ctx, item)
 
 
@@ -177,11 +180,14 @@ async def set_review(
 ) -> ItemDetail:
     if item.review == Review.MERGED:
         raise InvalidChange("This item was merged into another; review that one.")
+    changes: Changes = {"review": [item.review, review.value]} if item.review != review else {}
     item.review, item.user_touched = review, True
     if review == Review.ACCEPTED:
         item.duplicate_of_id = None  # kept as its own item
     await session.flush()
     await record_in_org(session, ctx, f"register_item.{review.value}", ("register_item", item.id))
+    if changes:
+        await announce_items(session, ctx.organization_id, updated={item: changes}, source="user")
     return await detail(session, ctx, item)
 
 

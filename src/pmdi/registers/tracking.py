@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.documents.models import Document
 from pmdi.projects.repository import ProjectRepository
+from pmdi.registers.announce import announce_tracked
 from pmdi.registers.fold import INITIAL
 from pmdi.registers.matching import MAYBE, SAME, Pool, Signature, signature
 from pmdi.registers.models import Kind, Mention, RegisterItem, Review
@@ -64,7 +65,7 @@ class Tracker:
         self.touched: set[uuid.UUID] = set()
         self.here: set[uuid.UUID] = set()  # items this document's extracted items are on
         self.auto_accept: float | None = None
-        self.created = 0
+        self.created: list[uuid.UUID] = []
 
     async def run(self, observations: list[dict[str, Any]]) -> dict[str, int]:
         await self.items.lock_project(self.document.project_id)
@@ -81,13 +82,11 @@ class Tracker:
                 self._add_mention(item_id, observation, pinned=_key(observation) in previous["pinned"])
                 placed += 1
         await self.session.flush()
-        await refold(
-            self.session,
-            self.document.organization_id,
-            self.touched,
-            await directory(self.session, self.document.organization_id),
-        )
-        return {"register_mentions": placed, "register_items_created": self.created}
+        organization_id = self.document.organization_id
+        owners = await directory(self.session, organization_id)
+        changed = await refold(self.session, organization_id, self.touched, owners)
+        await announce_tracked(self.session, organization_id, self.created, changed, self.document.id)
+        return {"register_mentions": placed, "register_items_created": len(self.created)}
 
     async def _forget_document(self) -> dict[str, dict[tuple[Any, ...], uuid.UUID]]:
         old = await self.mentions.for_document(self.document.id)
@@ -169,7 +168,7 @@ class Tracker:
         await self.items.add(item)
         self.kinds[item.id] = item.kind
         self.pool.add(item.id, item.kind, new)
-        self.created += 1
+        self.created.append(item.id)
         return item.id
 
     def _add_mention(self, item_id: uuid.UUID, observation: dict[str, Any], *, pinned: bool) -> None:

@@ -21,7 +21,7 @@ from pmdi.organizations.schemas import (
     MemberRoleUpdate,
     OrganizationUpdate,
 )
-from pmdi.web import keys, llm_settings
+from pmdi.web import keys, llm_settings, webhooks
 from pmdi.web.deps import ORG_COOKIE, EditorDep, Viewer, ViewerDep, WebUserDep, check_csrf, render, templates
 from pmdi.web.forms import parse_form
 from pmdi.web.keys import assignable_roles, no_store
@@ -140,5 +140,5 @@ async def accept(
     return response
 
 
-for _module in (keys, llm_settings):
+for _module in (keys, llm_settings, webhooks):
     router.include_router(_module.router)

@@ -1,0 +1,1 @@
+"""Email ingest: IMAP mailboxes polled per organisation; each email and its attachments become documents."""

@@ -1,0 +1,1 @@
+"""Observability: structured JSON logs with redaction, Prometheus metrics, request ids."""
