@@ -6,31 +6,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import httpx
 from fastapi import FastAPI
 
 from tests.conftest import client_for
 from tests.helpers import PASSWORD, Api, User, unique_email
+from tests.web_support import open_page, sign_in
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-async def sign_in(browser: httpx.AsyncClient, user: User) -> None:
-    """Like a browser: refusals then come back as pages, not JSON."""
-    browser.headers["accept"] = "text/html"
-    response = await browser.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 303, response.text
-
-
-async def open_page(browser: httpx.AsyncClient, path: str) -> tuple[str, str]:
-    """The page's HTML and the form token it carries."""
-    response = await browser.get(path)
-    assert response.status_code == 200, response.text
-    token = CSRF.search(response.text)
-    assert token, f"{path} has no form token"
-    return response.text, token[1]
 
 
 async def members_of(api: Api, owner: User, org: str) -> dict[str, str]:

@@ -5,29 +5,14 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from fastapi import FastAPI
 
 from tests.conftest import client_for
-from tests.helpers import PASSWORD, Api, User
+from tests.helpers import Api, User
+from tests.web_support import open_page, sign_in
 from tests.webhooks_support import PUBLIC_URL
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PAGE = "/settings/webhooks"
-
-
-async def sign_in(browser: httpx.AsyncClient, user: User) -> None:
-    browser.headers["accept"] = "text/html"
-    response = await browser.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 303, response.text
-
-
-async def open_page(browser: httpx.AsyncClient, path: str) -> tuple[str, str]:
-    response = await browser.get(path)
-    assert response.status_code == 200, response.text
-    token = CSRF.search(response.text)
-    assert token, f"{path} has no form token"
-    return response.text, token[1]
 
 
 async def hooks(api: Api, user: User) -> list[dict[str, object]]:

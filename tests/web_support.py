@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Page, async_playwright
+
+from tests.helpers import PASSWORD, User
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -78,3 +82,22 @@ async def chromium(
             yield found
         finally:
             await browser.close()
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def sign_in(browser: httpx.AsyncClient, user: User) -> None:
+    """Like a browser: refusals then come back as pages, not JSON."""
+    browser.headers["accept"] = "text/html"
+    response = await browser.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+
+
+async def open_page(browser: httpx.AsyncClient, path: str) -> tuple[str, str]:
+    """The page's HTML and the form token it carries."""
+    response = await browser.get(path)
+    assert response.status_code == 200, response.text
+    token = CSRF.search(response.text)
+    assert token, f"{path} has no form token"
+    return response.text, token[1]

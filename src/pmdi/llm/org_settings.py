@@ -3,11 +3,9 @@ against server-side request forgery, and merged into the analysis settings of th
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from urllib.parse import urlsplit
 
-import anyio
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +14,7 @@ from pmdi.auth.principal import OrgContext
 from pmdi.config import AnalysisSettings, Settings
 from pmdi.core import crypto
 from pmdi.core.errors import BadRequest
+from pmdi.core.network import addresses_of, first_private
 from pmdi.llm.models import OrgLLMSettings
 from pmdi.llm.repository import OrgLLMSettingsRepository
 from pmdi.llm.schemas import OrgLLMIn, OrgLLMOut
@@ -97,12 +96,11 @@ async def check_base_url(url: str, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        addresses = await anyio.getaddrinfo(parts.hostname, parts.port or 443)
-    except OSError as exc:
+        addresses = await addresses_of(parts.hostname, parts.port or 443)
+    except (OSError, UnicodeError) as exc:
         raise BadRequest(f"base_url host {parts.hostname!r} does not resolve.") from exc
-    for *_, sockaddr in addresses:
-        if not ipaddress.ip_address(sockaddr[0]).is_global:
-            raise BadRequest("base_url points into a private network; an administrator must allow that.")
+    if first_private(addresses) is not None:
+        raise BadRequest("base_url points into a private network; an administrator must allow that.")
 
 
 async def effective_analysis(

@@ -3,8 +3,6 @@ for a poll now. The worker does the polling (`poller.py`)."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Sequence
 
 import anyio
@@ -15,13 +13,13 @@ from pmdi.audit.service import record_in_org
 from pmdi.auth.principal import OrgContext
 from pmdi.config import MailSettings, Settings
 from pmdi.core import crypto
+from pmdi.core.network import addresses_of, first_private
 from pmdi.mailboxes import imap
 from pmdi.mailboxes.errors import MailboxUnreachable
 from pmdi.mailboxes.models import Mailbox
 from pmdi.mailboxes.repository import MailboxRepository
 from pmdi.mailboxes.schemas import MailboxIn, MailboxUpdate
 from pmdi.projects.repository import ProjectRepository
-from pmdi.webhooks.targets import is_public
 
 _ALLOW_HINT = "an administrator can allow that with PMDI_MAIL__ALLOW_PRIVATE_HOSTS=true"
 
@@ -29,17 +27,14 @@ _ALLOW_HINT = "an administrator can allow that with PMDI_MAIL__ALLOW_PRIVATE_HOS
 async def check_host(host: str, port: int, settings: MailSettings) -> None:
     """The server must be public unless private hosts are allowed: no probing of the internal network."""
     try:
-        found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await addresses_of(host, port)
     except (OSError, UnicodeError) as exc:
         raise MailboxUnreachable(f"The mail server {host!r} does not resolve.") from exc
-    if settings.allow_private_hosts:
-        return
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if not is_public(address):
-            raise MailboxUnreachable(
-                f"The mail server {host!r} is at {address}, not a public address; {_ALLOW_HINT}."
-            )
+    private = None if settings.allow_private_hosts else first_private(addresses)
+    if private is not None:
+        raise MailboxUnreachable(
+            f"The mail server {host!r} is at {private}, not a public address; {_ALLOW_HINT}."
+        )
 
 
 def account(mailbox: Mailbox, settings: Settings) -> imap.ImapAccount:

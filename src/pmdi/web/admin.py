@@ -22,7 +22,16 @@ from pmdi.organizations.schemas import (
     OrganizationUpdate,
 )
 from pmdi.web import keys, llm_settings, webhooks
-from pmdi.web.deps import ORG_COOKIE, EditorDep, Viewer, ViewerDep, WebUserDep, check_csrf, render, templates
+from pmdi.web.deps import (
+    EditorDep,
+    Viewer,
+    ViewerDep,
+    WebUserDep,
+    check_csrf,
+    remember_organization,
+    render,
+    templates,
+)
 from pmdi.web.forms import parse_form
 from pmdi.web.keys import assignable_roles, no_store
 
@@ -135,9 +144,7 @@ async def accept(
     await check_csrf(request, user)
     data = parse_form(InvitationAccept, {"token": token})
     joined = await organizations_service.accept_invitation(session, user.principal, data.token)
-    response = _see("/projects")
-    response.set_cookie(ORG_COOKIE, str(joined.id), httponly=True, samesite="lax", path="/")
-    return response
+    return remember_organization(_see("/projects"), joined.id)
 
 
 for _module in (keys, llm_settings, webhooks):

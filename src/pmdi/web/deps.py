@@ -103,3 +103,9 @@ def render(request: Request, name: str, viewer: Viewer | None, **values: Any) ->
     """A page or fragment; signed-in pages carry the form token and the organisation switcher."""
     context: dict[str, Any] = {"viewer": viewer, "csrf": viewer.user.csrf if viewer else None, **values}
     return templates.TemplateResponse(request, name, context)
+
+
+def remember_organization(response: Response, org_id: uuid.UUID) -> Response:
+    """The browser's chosen organisation; only a preference, checked against memberships on every request."""
+    response.set_cookie(ORG_COOKIE, str(org_id), httponly=True, samesite="lax", path="/")
+    return response

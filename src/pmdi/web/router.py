@@ -30,6 +30,7 @@ from pmdi.web.deps import (
     ViewerDep,
     WebUserDep,
     check_csrf,
+    remember_organization,
     render,
     templates,
 )
@@ -123,9 +124,7 @@ async def create_organization(
 
 
 def _switched(org_id: uuid.UUID) -> Response:
-    response = _see("/projects")
-    response.set_cookie(ORG_COOKIE, str(org_id), httponly=True, samesite="lax", path="/")
-    return response
+    return remember_organization(_see("/projects"), org_id)
 
 
 @router.post("/orgs/switch", response_class=HTMLResponse)

@@ -7,15 +7,12 @@ the attempt connects to the very address that was checked, so a second lookup ca
 from __future__ import annotations
 
 import ipaddress
-import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-import anyio
-
+from pmdi.core.network import IPAddress, addresses_of, first_private
 from pmdi.webhooks.errors import UnsafeWebhookUrl
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _ALLOW_HINT = "an administrator can allow that with PMDI_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true"
 
 
@@ -26,23 +23,6 @@ class Target:
     url: str
     host_header: str
     sni_hostname: str | None
-
-
-def is_public(address: IPAddress) -> bool:
-    """Globally routable unicast, including what an IPv6 address carries inside it (mapped, 6to4, Teredo)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
-        if any(inner is not None and not is_public(inner) for inner in embedded):
-            return False
-    refused = (
-        address.is_private,
-        address.is_loopback,
-        address.is_link_local,
-        address.is_multicast,
-        address.is_reserved,
-        address.is_unspecified,
-    )
-    return address.is_global and not any(refused)
 
 
 def parse_url(url: str) -> SplitResult:
@@ -72,19 +52,17 @@ async def resolve(parts: SplitResult, allow_private: bool) -> IPAddress:
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await addresses_of(host, port)
     except (OSError, UnicodeError) as exc:
         raise UnsafeWebhookUrl(f"The webhook URL's host {host!r} does not resolve.") from exc
-    addresses = [ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]) for *_, sockaddr in found]
     if not addresses:
         raise UnsafeWebhookUrl(f"The webhook URL's host {host!r} does not resolve.")
-    if not allow_private:
-        for address in addresses:
-            if not is_public(address):
-                raise UnsafeWebhookUrl(
-                    f"The webhook URL's host {host!r} resolves to {address}, a private, loopback, "
-                    f"link-local or otherwise non-public address; {_ALLOW_HINT}."
-                )
+    private = None if allow_private else first_private(addresses)
+    if private is not None:
+        raise UnsafeWebhookUrl(
+            f"The webhook URL's host {host!r} resolves to {private}, a private, loopback, "
+            f"link-local or otherwise non-public address; {_ALLOW_HINT}."
+        )
     return addresses[0]
 
 
