@@ -8,8 +8,9 @@ PORT ?= 8000
 .PHONY: run test lint typecheck pytest migrate seed serve clean system-deps
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the product needs at run time: Tesseract for OCR of scans and images.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core
+# Debian packages the product needs at run time: Tesseract for OCR of scans and images; pg_dump/pg_restore
+# for `pmdi backup`/`pmdi restore` of a PostgreSQL database.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core postgresql-client
 # Test-only: the report tests render exported PDFs with pdftoppm, as a user's viewer would; the browser tests
 # drive Debian's Chromium through Playwright (`playwright install` cannot download here).
 APT_PACKAGES_TEST := poppler-utils chromium

@@ -183,3 +183,13 @@ async def test_member_uploads_but_cannot_delete_projects(api: Api, client: httpx
     project_id = await api.project(member)
     await api.uploaded(member, project_id, "m.txt", text_file())
     assert (await client.delete(f"/api/v1/projects/{project_id}", headers=member.headers)).status_code == 403
+
+
+async def test_nul_in_a_filter_is_a_clear_422(
+    client: httpx.AsyncClient, owner_project: tuple[User, str]
+) -> None:
+    # PostgreSQL refuses U+0000 even as a query parameter, so the search used to crash with a 500.
+    owner, _ = owner_project
+    response = await client.get("/api/v1/documents", params={"q": "weekly\x00"}, headers=owner.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "ValidationError"

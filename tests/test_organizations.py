@@ -127,3 +127,14 @@ async def test_rename_and_audit_trail(api: Api, client: httpx.AsyncClient) -> No
     actions = [e["action"] for e in events.json()["items"]]
     assert actions[0] == "organization.updated"
     assert {"organization.created", "invitation.created", "invitation.accepted"} <= set(actions)
+
+
+async def test_nul_in_a_name_is_a_clear_422_on_every_backend(api: Api, client: httpx.AsyncClient) -> None:
+    # Found by tests/test_schemathesis.py: PostgreSQL cannot store U+0000 and the insert crashed with a 500.
+    owner = await api.user("owner")
+    refused = await client.post("/api/v1/orgs", json={"name": "Acme\x00Ltd"}, headers=owner.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "ValidationError"
+    literal = await client.post("/api/v1/orgs", json={"name": "Acme \\u0000 Ltd"}, headers=owner.headers)
+    assert literal.status_code == 201, literal.text
+    assert literal.json()["name"] == "Acme \\u0000 Ltd"

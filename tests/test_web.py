@@ -156,3 +156,10 @@ async def test_a_refused_htmx_write_shows_a_toast_and_changes_nothing(
         await browser.shot("toast")
     item = await client.get(f"/api/v1/register-items/{created.json()['id']}", headers=owner.headers)
     assert item.json()["text"] == "Book the venue"
+
+
+async def test_nul_in_a_form_field_is_a_clear_422_page(client: httpx.AsyncClient) -> None:
+    # PostgreSQL refuses U+0000 even in a lookup, so signing in with one used to crash with a 500.
+    response = await client.post("/login", data={"email": "ann\x00@example.org", "password": PASSWORD})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text

@@ -18,6 +18,7 @@ from pmdi.config import Settings
 from pmdi.core.errors import install_error_handlers
 from pmdi.core.migrations import current_revision, head_revision
 from pmdi.core.state import AppState, open_state
+from pmdi.core.text_input import RejectNulText
 from pmdi.documents.router import router as documents_router
 from pmdi.events.router import router as events_router
 from pmdi.health.router import router as health_router
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="PM Document Intelligence", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(RejectNulText)
     app.middleware("http")(_security_headers)
     app.add_middleware(RequestObservability)  # outermost: it times and logs everything inside
     app.include_router(health_router)

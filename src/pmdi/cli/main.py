@@ -204,6 +204,27 @@ def downgrade(revision: str) -> None:
     asyncio.run(main())
 
 
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="A new OUT.tar.gz, or a new directory.")],
+) -> None:
+    """Copy the database and the stored files consistently (safe while the server runs)."""
+    from pmdi.backup.cli import run_backup
+
+    raise typer.Exit(run_backup(target))
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A backup .tar.gz or directory.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database holding data.")] = False,
+) -> None:
+    """Restore a backup into an empty database, verify its files and migrate it to this version."""
+    from pmdi.backup.cli import run_restore
+
+    raise typer.Exit(run_restore(source, force))
+
+
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Option(prompt=True)],

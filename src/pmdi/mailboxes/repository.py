@@ -23,13 +23,14 @@ class MailboxRepository(OrgRepository[Mailbox]):
 async def claim_due(
     session: AsyncSession, now: datetime, every: timedelta, lease: timedelta
 ) -> list[uuid.UUID]:
-    """Unscoped by design (the worker serves every organisation): mailboxes due for a poll, each claimed by a
-    conditional update so two workers never poll the same one at once."""
+    """Unscoped by design (the worker serves every organisation): mailboxes due for a poll, claimed in one
+    conditional UPDATE, so two workers never poll the same one and SQLite never upgrades a read to a write."""
+    free = or_(Mailbox.claimed_until.is_(None), Mailbox.claimed_until < now)
     due = (
         select(Mailbox.id)
         .where(
             Mailbox.enabled.is_(True),
-            or_(Mailbox.claimed_until.is_(None), Mailbox.claimed_until < now),
+            free,
             or_(
                 Mailbox.poll_requested.is_(True),
                 Mailbox.last_polled_at.is_(None),
@@ -39,19 +40,9 @@ async def claim_due(
         .order_by(Mailbox.last_polled_at.is_not(None), Mailbox.last_polled_at)
         .limit(20)
     )
-    claimed = []
-    for mailbox_id in (await session.execute(due)).scalars():
-        won = await session.execute(
-            update(Mailbox)
-            .where(
-                Mailbox.id == mailbox_id,
-                or_(Mailbox.claimed_until.is_(None), Mailbox.claimed_until < now),
-            )
-            .values(claimed_until=now + lease)
-        )
-        if getattr(won, "rowcount", 0) == 1:
-            claimed.append(mailbox_id)
-    return claimed
+    # `free` again on the outer statement: PostgreSQL re-checks it on a row another worker just claimed.
+    claim = update(Mailbox).where(Mailbox.id.in_(due), free).values(claimed_until=now + lease)
+    return list((await session.execute(claim.returning(Mailbox.id))).scalars())
 
 
 async def load_claimed(session: AsyncSession, mailbox_id: uuid.UUID) -> Mailbox | None:
