@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from pmdi.app import create_app
@@ -24,6 +23,7 @@ from pmdi.core.db import create_engine
 from tests.conftest import client_for, fresh_database_url, make_settings
 from tests.helpers import Api, User
 from tests.jobs_support import fresh_app, wait_settled
+from tests.s3_support import moto_s3
 
 MINUTES = b"# Steering\n\nDecision: we adopt the zebrafish plan.\n\n- Ann to send the budget by Friday\n"
 NOTES = b"# Sync\n\nRisk: the vendor may miss the kiwi date.\n\n- Bob to review the contract by Monday\n"
@@ -141,24 +141,8 @@ async def test_an_older_backup_is_migrated_and_a_newer_one_refused(backend: str,
 
 @pytest.fixture
 def s3_storage() -> Iterator[StorageSettings]:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    storage = StorageSettings(
-        backend="s3",
-        s3_bucket="pmdi-backup",
-        s3_endpoint_url=f"http://{host}:{port}",
-        s3_access_key_id="test",
-        s3_secret_access_key=SecretStr("test"),
-    )
-    s3 = boto3.client("s3", endpoint_url=storage.s3_endpoint_url, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    s3.create_bucket(Bucket="pmdi-backup")
-    yield storage
-    server.stop()
+    with moto_s3("pmdi-backup") as settings:
+        yield settings
 
 
 async def test_objects_in_s3_are_backed_up_and_restored(tmp_root: Path, s3_storage: StorageSettings) -> None:

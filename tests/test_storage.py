@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from pmdi.app import create_app
 from pmdi.config import StorageSettings
@@ -16,33 +15,13 @@ from pmdi.core.db import create_engine
 from pmdi.storage.base import Storage, create_storage, document_key
 from tests.conftest import client_for, make_settings
 from tests.helpers import Api
+from tests.s3_support import moto_s3
 
 
 @pytest.fixture(scope="module")
 def s3_settings() -> Iterator[StorageSettings]:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    settings = StorageSettings(
-        backend="s3",
-        s3_bucket="pmdi-test",
-        s3_prefix="tenant-files",
-        s3_endpoint_url=f"http://{host}:{port}",
-        s3_access_key_id="test",
-        s3_secret_access_key=SecretStr("test"),
-    )
-    boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    ).create_bucket(Bucket="pmdi-test")
-    yield settings
-    server.stop()
+    with moto_s3("pmdi-test", "tenant-files") as settings:
+        yield settings
 
 
 @pytest.fixture(params=["local", "s3"])

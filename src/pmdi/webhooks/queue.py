@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.core.db import utcnow
@@ -48,25 +48,23 @@ def _due() -> ColumnElement[bool]:
 
 
 async def claim(session: AsyncSession, owner: str, lease_seconds: float, limit: int) -> list[uuid.UUID]:
-    """Take the lease on up to `limit` due deliveries (pending and due, or abandoned by a dead worker)."""
-    stmt = select(WebhookDelivery.id).where(_due()).order_by(WebhookDelivery.not_before).limit(limit)
-    claimed = []
-    for delivery_id in (await session.execute(stmt)).scalars().all():
-        taken = (
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, _due())
-            .values(
-                state=DeliveryState.DELIVERING,
-                lease_owner=owner,
-                lease_expires_at=utcnow() + timedelta(seconds=lease_seconds),
-                attempts=WebhookDelivery.attempts + 1,
-                updated_at=utcnow(),
-            )
+    """Take the lease on up to `limit` due deliveries (pending and due, or abandoned by a dead worker) in one
+    conditional UPDATE: SQLite never upgrades a read to a write, and PostgreSQL re-checks `_due()` on a row
+    another worker has just taken."""
+    due = select(WebhookDelivery.id).where(_due()).order_by(WebhookDelivery.not_before).limit(limit)
+    taken = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(due), _due())
+        .values(
+            state=DeliveryState.DELIVERING,
+            lease_owner=owner,
+            lease_expires_at=utcnow() + timedelta(seconds=lease_seconds),
+            attempts=WebhookDelivery.attempts + 1,
+            updated_at=utcnow(),
         )
-        result: CursorResult[Any] = await session.execute(taken)  # type: ignore[assignment]
-        if result.rowcount == 1:
-            claimed.append(delivery_id)
-    return claimed
+        .returning(WebhookDelivery.id)
+    )
+    return list((await session.execute(taken)).scalars())
 
 
 async def held(
