@@ -5,15 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest migrate seed serve clean system-deps
+.PHONY: run test test-reliability lint typecheck pytest migrate seed serve clean system-deps
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the product needs at run time: Tesseract for OCR of scans and images; pg_dump/pg_restore
 # for `pmdi backup`/`pmdi restore` of a PostgreSQL database.
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core postgresql-client
 # Test-only: the report tests render exported PDFs with pdftoppm, as a user's viewer would; the browser tests
-# drive Debian's Chromium through Playwright (`playwright install` cannot download here).
-APT_PACKAGES_TEST := poppler-utils chromium
+# drive Debian's Chromium through Playwright (`playwright install` cannot download here); the load test and
+# bench/api_throughput.py drive the server with wrk.
+APT_PACKAGES_TEST := poppler-utils chromium wrk
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmdi needs Python >= 3.11")'
@@ -58,6 +59,13 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The reliability suite on its own, with the whole hostile corpus (make test runs a deterministic third of it).
+RELIABILITY_TESTS := tests/test_hostile_corpus.py tests/test_schemathesis.py tests/test_crash_restart.py \
+	tests/test_load.py tests/test_backup.py
+test-reliability: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory system-deps EXTRA_APT="$(APT_PACKAGES_TEST)"
+	PMDI_HOSTILE_FULL=1 $(BIN)/pytest -q $(RELIABILITY_TESTS)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -1,9 +1,11 @@
 """Authenticated `GET /api/v1/documents?limit=50` on a seeded database, against a bare FastAPI endpoint
 returning a 50-item Pydantic list (bench/bare_app.py) measured in the same run: the ratio is the figure.
 
-Both run under uvicorn with 2 worker processes; `wrk` (Debian package) drives each for the same duration with
-the same connections. pmdi runs with rate limits off (they exist to stop floods, which this is) and no
-embedded worker. Run by hand: `.venv/bin/python bench/api_throughput.py [--backends sqlite,postgresql]`.
+A second baseline ("bare + query") reads the same 50 documents through SQLAlchemy with no authentication,
+tenancy or middleware: the floor of this stack for one query. All run under uvicorn with 2 worker
+processes; `wrk` (Debian package) drives each for the same duration with the same connections. pmdi runs
+with rate limits off (they exist to stop floods, which this is) and no embedded worker.
+Run by hand: `.venv/bin/python bench/api_throughput.py [--backends sqlite,postgresql]`.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def run(backend: str, seconds: int, connections: int) -> dict[str, Any]:
         bare = start(
             [str(BIN / "uvicorn"), "bench.bare_app:app", "--port", str(bare_port), "--workers", "2",
              "--log-level", "warning", "--no-access-log"],
-            {**os.environ, "PYTHONPATH": str(ROOT)},
+            {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE_URL": url},
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
@@ -153,15 +155,23 @@ def run(backend: str, seconds: int, connections: int) -> dict[str, Any]:
             asyncio.run(seed(url))
             listing = f"{base}/api/v1/documents?limit=50"
             assert len(httpx.get(listing, headers={"Authorization": f"Bearer {token}"}).json()["items"]) == 50
-            wrk(listing, token, 3, connections)  # warm both up before measuring
-            wrk(f"http://127.0.0.1:{bare_port}/items", None, 3, connections)
-            baseline = wrk(f"http://127.0.0.1:{bare_port}/items", None, seconds, connections)
+            bare_url, floor_url = (
+                f"http://127.0.0.1:{bare_port}/items",
+                f"http://127.0.0.1:{bare_port}/items-db",
+            )
+            for url_, token_ in ((listing, token), (bare_url, None), (floor_url, None)):
+                wrk(url_, token_, 3, connections)  # warm up before measuring
+            baseline = wrk(bare_url, None, seconds, connections)
+            floor = wrk(floor_url, None, seconds, connections)
             measured = wrk(listing, token, seconds, connections)
         finally:
             for process in (pmdi, bare):
                 process.terminate()
                 process.wait(15)
-        return {"baseline": baseline, "pmdi": measured, "ratio": measured["rps"] / baseline["rps"]}
+        return {
+            "baseline": baseline, "floor": floor, "pmdi": measured,
+            "ratio": measured["rps"] / baseline["rps"], "ratio_to_floor": measured["rps"] / floor["rps"],
+        }  # fmt: skip
 
 
 def main() -> None:
@@ -173,11 +183,21 @@ def main() -> None:
     assert shutil.which("wrk"), "install wrk: apt-get install wrk"
     results = {backend: run(backend, args.seconds, args.connections) for backend in args.backends.split(",")}
     print(f"{os.cpu_count()} CPUs, {args.connections} connections, {args.seconds} s each")
-    print("| backend | bare FastAPI req/s | pmdi req/s | ratio | pmdi p99 ms | non-2xx |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| backend | bare FastAPI req/s | bare + one SQLAlchemy query req/s | pmdi req/s | ratio to bare "
+        "| ratio to bare + query | pmdi p99 ms | non-2xx |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for backend, r in results.items():
-        b, m = r["baseline"], r["pmdi"]
-        cells = [f"{b['rps']:.0f}", f"{m['rps']:.0f}", f"{r['ratio']:.2f}", f"{m['p99_ms']:.1f}"]
+        b, f, m = r["baseline"], r["floor"], r["pmdi"]
+        cells = [
+            f"{b['rps']:.0f}",
+            f"{f['rps']:.0f}",
+            f"{m['rps']:.0f}",
+            f"{r['ratio']:.2f}",
+            f"{r['ratio_to_floor']:.2f}",
+            f"{m['p99_ms']:.1f}",
+        ]
         print(f"| {backend} | {' | '.join(cells)} | {m['non_2xx']:.0f} |")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api_throughput.json").write_text(json.dumps(results, indent=2))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pmdi import __version__
 from pmdi.analysis.router import router as analysis_router
@@ -86,16 +88,35 @@ CONTENT_SECURITY_POLICY = (
 _OWN_POLICY_PATHS = ("/docs", "/redoc")
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    if not request.url.path.startswith(_OWN_POLICY_PATHS):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI (Starlette's `BaseHTTPMiddleware` adds a task and two streams to every request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        own_policy = scope["path"].startswith(_OWN_POLICY_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not own_policy:
+                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                for name, value in _SECURITY_HEADERS:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -121,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="PM Document Intelligence", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(RejectNulText)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObservability)  # outermost: it times and logs everything inside
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -34,6 +34,9 @@ class AuthSettings(BaseModel):
     session_ttl_seconds: int = 14 * 24 * 3600
     cookie_secure: bool = False
     invitation_ttl_seconds: int = 7 * 24 * 3600
+    # How long a process may answer from memory who holds a credential and with which role; a revocation
+    # made in another process takes up to this long to reach this one. 0 reads the database every time.
+    cache_seconds: float = Field(5.0, ge=0, le=60)
     # Argon2id cost; the defaults follow OWASP guidance, tests lower them for speed.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

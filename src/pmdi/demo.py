@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pmdi.auth.principal import OrgContext, Principal
+from pmdi.auth.principal import OrgContext, Person, Principal
 from pmdi.auth.repository import UserRepository
 from pmdi.auth.schemas import RegisterIn
 from pmdi.auth.service import register
@@ -32,7 +32,7 @@ async def create_org_for(session: AsyncSession, email: str, name: str) -> Organi
     user = await UserRepository(session).get_by_email(email)
     if user is None:
         raise NotFound(f"No user with email {email}; create it with `pmdi user create` first.")
-    return await create_organization(session, Principal(user=user), name)
+    return await create_organization(session, Principal(Person.of(user)), name)
 
 
 async def seed(session: AsyncSession, state: AppState) -> bool:
@@ -40,10 +40,10 @@ async def seed(session: AsyncSession, state: AppState) -> bool:
         return False
     data = RegisterIn(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
     user = await register(session, state, data, "seed")
-    org = await create_organization(session, Principal(user=user), DEMO_ORG)
+    org = await create_organization(session, Principal(Person.of(user)), DEMO_ORG)
     role = await UserMemberships(session, user.id).role_in(org.id)
     assert role is not None
-    ctx = OrgContext(Principal(user=user), org.id, role)
+    ctx = OrgContext(Principal(Person.of(user)), org.id, role)
     project = await create_project(
         session, ctx, ProjectCreate(name=DEMO_PROJECT, description="Upload documents here.")
     )

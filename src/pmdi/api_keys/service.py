@@ -12,7 +12,7 @@ from pmdi.api_keys.schemas import ApiKeyCreate
 from pmdi.audit.service import record_in_org
 from pmdi.auth.errors import InvalidToken
 from pmdi.auth.models import User
-from pmdi.auth.principal import OrgContext, Principal
+from pmdi.auth.principal import KeyGrant, OrgContext, Person, Principal
 from pmdi.auth.secrets import new_token, sha256_hex
 from pmdi.core.db import utcnow
 
@@ -61,4 +61,4 @@ async def authenticate(session: AsyncSession, presented: str) -> Principal:
     # Recording every use would write on every read; a minute's precision is enough.
     if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
         api_key.last_used_at = now
-    return Principal(user=user, api_key=api_key)
+    return Principal(Person.of(user), api_key=KeyGrant.of(api_key), expires_at=api_key.expires_at)

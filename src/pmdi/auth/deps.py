@@ -16,10 +16,11 @@ from starlette.requests import HTTPConnection
 from pmdi.api_keys import service as api_keys_service
 from pmdi.api_keys.service import KEY_PREFIX
 from pmdi.auth import service as auth_service
+from pmdi.auth.cache import current_generation
 from pmdi.auth.errors import CsrfFailed, InvalidToken
 from pmdi.auth.permissions import Permission, Role
 from pmdi.auth.principal import OrgContext, Principal
-from pmdi.auth.secrets import constant_time_equals, parse_uuid
+from pmdi.auth.secrets import constant_time_equals, parse_uuid, sha256_hex
 from pmdi.config import Settings
 from pmdi.core.deps import SessionDep, StateDep, client_ip
 from pmdi.core.errors import Forbidden, NotAuthenticated, PmdiError
@@ -46,18 +47,36 @@ async def authenticate(
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <token or API key>'.")
     if token:
-        token = token.strip()
-        if token.startswith(KEY_PREFIX):
-            return await api_keys_service.authenticate(session, token)
-        return await auth_service.authenticate_access_token(session, state, token)
+        return await _remembered(
+            state, token.strip(), lambda credential: _by_token(state, session, credential)
+        )
     cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated()
-    principal = await auth_service.authenticate_cookie(session, cookie)
+    principal = await _remembered(state, cookie, lambda c: auth_service.authenticate_cookie(session, c))
     if unsafe:
         expected = auth_service.csrf_token_for(state, principal.auth_session_id or uuid.uuid4())
         if not constant_time_equals(connection.headers.get(CSRF_HEADER, ""), expected):
             raise CsrfFailed()
+    return principal
+
+
+async def _by_token(state: AppState, session: AsyncSession, token: str) -> Principal:
+    if token.startswith(KEY_PREFIX):
+        return await api_keys_service.authenticate(session, token)
+    return await auth_service.authenticate_access_token(session, state, token)
+
+
+async def _remembered(
+    state: AppState, credential: str, load: Callable[[str], Awaitable[Principal]]
+) -> Principal:
+    """Only a credential that authenticated is remembered, under its hash; failures are re-checked."""
+    key = sha256_hex(credential)
+    principal = state.principals.get(key)
+    if principal is None:
+        generation = current_generation()
+        principal = await load(credential)
+        state.principals.put(key, principal, generation, principal.expires_at)
     return principal
 
 
@@ -93,8 +112,18 @@ def set_session_cookie(response: Response, cookie: str, settings: Settings) -> N
     )
 
 
-async def context_for(session: AsyncSession, principal: Principal, org_id: uuid.UUID | None) -> OrgContext:
-    ctx = await _resolve_context(session, principal, org_id)
+async def context_for(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID | None, state: AppState | None = None
+) -> OrgContext:
+    key = (principal.user_id, principal.api_key, org_id)
+    found = state.contexts.get(key) if state else None
+    if found is not None:
+        ctx = OrgContext(principal, *found)
+    else:
+        generation = current_generation()
+        ctx = await _resolve_context(session, principal, org_id)
+        if state:
+            state.contexts.put(key, (ctx.organization_id, ctx.role), generation, principal.expires_at)
     bind_identity(ctx.user_id, ctx.organization_id)  # for the request's log lines
     return ctx
 
@@ -126,6 +155,7 @@ async def _resolve_context(
 
 async def get_org_context(
     session: SessionDep,
+    state: StateDep,
     principal: PrincipalDep,
     x_org_id: Annotated[str | None, Header(alias=ORG_HEADER)] = None,
 ) -> OrgContext:
@@ -134,11 +164,13 @@ async def get_org_context(
         org_id = parse_uuid(x_org_id)
         if org_id is None:
             raise OrganizationNotFound()
-    return await context_for(session, principal, org_id)
+    return await context_for(session, principal, org_id, state)
 
 
-async def get_path_org_context(session: SessionDep, principal: PrincipalDep, org_id: uuid.UUID) -> OrgContext:
-    return await context_for(session, principal, org_id)
+async def get_path_org_context(
+    session: SessionDep, state: StateDep, principal: PrincipalDep, org_id: uuid.UUID
+) -> OrgContext:
+    return await context_for(session, principal, org_id, state)
 
 
 OrgContextDep = Annotated[OrgContext, Depends(get_org_context)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from pmdi.audit.service import record
 from pmdi.auth.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, LoginThrottled
 from pmdi.auth.models import AuthSession, User
 from pmdi.auth.permissions import Role
-from pmdi.auth.principal import Principal
+from pmdi.auth.principal import Person, Principal
 from pmdi.auth.repository import AuthSessionRepository, UserRepository
 from pmdi.auth.schemas import MembershipOut, MeOut, RegisterIn, TokenPair, UserOut
 from pmdi.auth.secrets import decode_jwt, encode_jwt, hmac_hex, new_token, parse_uuid, sha256_hex
@@ -147,19 +147,24 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
     await session.flush()
 
 
-def _check_live(auth_session: AuthSession, user: User) -> Principal:
+def _check_live(auth_session: AuthSession, user: User, not_after: datetime | None = None) -> Principal:
     if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow() or not user.is_active:
         raise InvalidToken()
-    return Principal(user=user, auth_session_id=auth_session.id, via_cookie=auth_session.kind == "cookie")
+    return Principal(
+        Person.of(user),
+        auth_session_id=auth_session.id,
+        via_cookie=auth_session.kind == "cookie",
+        expires_at=min(auth_session.expires_at, not_after) if not_after else auth_session.expires_at,
+    )
 
 
 async def authenticate_access_token(session: AsyncSession, state: AppState, token: str) -> Principal:
     claims = decode_jwt(state.settings.secret_key(), token, "access")
     session_id = parse_uuid(claims["sid"]) if claims else None
     found = await AuthSessionRepository(session).get_with_user(session_id) if session_id else None
-    if found is None or found[0].kind != SESSION_KIND_TOKEN:
+    if claims is None or found is None or found[0].kind != SESSION_KIND_TOKEN:
         raise InvalidToken()
-    return _check_live(*found)
+    return _check_live(*found, not_after=datetime.fromtimestamp(claims["exp"], UTC))
 
 
 async def authenticate_cookie(session: AsyncSession, cookie: str) -> Principal:

@@ -63,11 +63,11 @@ class TimestampMixin:
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     url = settings.url
-    kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": settings.echo}
     if url.startswith("sqlite"):
-        _ensure_sqlite_dir(url)
+        _ensure_sqlite_dir(url)  # a local file: no connection to go stale, so no ping before each checkout
     else:
-        kwargs["pool_size"] = settings.pool_size
+        kwargs.update(pool_size=settings.pool_size, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -14,7 +15,9 @@ from pmdi.core.errors import PmdiError
 from pmdi.core.state import AppState
 
 
-def get_state(connection: HTTPConnection) -> AppState:
+# Dependencies are `async def` even when they do not await: FastAPI runs plain functions in a thread pool,
+# a thread hand-off per request that costs more than the function itself.
+async def get_state(connection: HTTPConnection) -> AppState:
     state: AppState = connection.app.state.pmdi
     return state
 
@@ -46,14 +49,17 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
+@dataclass(frozen=True)
 class Page:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
+    limit: int = 50
+    offset: int = 0
 
 
-PageDep = Annotated[Page, Depends()]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page_params)]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from pmdi.auth.cache import TimedCache, watch_sessions
+from pmdi.auth.permissions import Role
+from pmdi.auth.principal import Principal
 from pmdi.auth.secrets import PasswordHasher
 from pmdi.auth.throttle import LoginThrottle
 from pmdi.config import Settings, ensure_secret_key
@@ -41,6 +45,8 @@ class AppState:
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     embedder: Embedder | None = None  # None: keyword search only
     vectors: VectorIndex = field(default_factory=VectorIndex)
+    principals: TimedCache[Principal] = field(default_factory=lambda: TimedCache(0))
+    contexts: TimedCache[tuple[uuid.UUID, Role]] = field(default_factory=lambda: TimedCache(0))
 
 
 @asynccontextmanager
@@ -56,6 +62,7 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
     dispatcher = Dispatcher(sessionmaker, backend, settings.worker)
     limiter = create_limiter(settings)
     llm = settings.analysis.llm
+    watch_sessions()
     try:
         await backend.start()
         yield AppState(
@@ -72,6 +79,8 @@ async def open_state(settings: Settings) -> AsyncIterator[AppState]:
             limiter=limiter,
             breaker=CircuitBreaker(llm.breaker_failures, llm.breaker_cooldown_seconds),
             embedder=create_embedder(settings.search),
+            principals=TimedCache(settings.auth.cache_seconds),
+            contexts=TimedCache(settings.auth.cache_seconds),
         )
     finally:
         await dispatcher.close()

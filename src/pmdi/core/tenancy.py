@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ForeignKey, Select, func, select
+from sqlalchemy import ForeignKey, Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -70,6 +70,17 @@ class OrgRepository(Generic[M]):
         await self.session.flush()
 
     async def page(self, stmt: Select[M], limit: int, offset: int) -> tuple[Sequence[M], int]:
-        total = await self.count(stmt)
-        items = await self.list(stmt.limit(limit).offset(offset))
-        return items, total
+        rows, total = await self.page_rows(stmt, limit, offset)
+        return [row[0] for row in rows], total
+
+    async def page_rows(self, stmt: Select[Any], limit: int, offset: int) -> tuple[Sequence[Row[Any]], int]:
+        """The rows and the total in one statement (a window count); a page past the end counts apart.
+
+        Given plain columns instead of an entity, the rows skip the ORM's identity map and instance
+        bookkeeping: a list page only reads them once, to serialise.
+        """
+        windowed = stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)
+        rows = (await self.session.execute(windowed)).all()
+        if rows:
+            return rows, int(rows[0][-1])
+        return [], (await self.count(stmt) if offset else 0)

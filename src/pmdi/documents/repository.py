@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, func, select
 
 from pmdi.core.tenancy import OrgRepository
 from pmdi.documents.errors import DocumentNotFound
 from pmdi.documents.models import Document, DocumentContent
-from pmdi.documents.schemas import DocumentFilters
+from pmdi.documents.schemas import DocumentFilters, DocumentOut
+
+LISTED_COLUMNS = [column for column in Document.__table__.c if column.name in DocumentOut.model_fields]
 
 
 def _like_pattern(text: str) -> str:
@@ -30,6 +34,10 @@ class DocumentRepository(OrgRepository[Document]):
         if filters.q:
             stmt = stmt.where(func.lower(Document.filename).like(_like_pattern(filters.q), escape="\\"))
         return stmt.order_by(Document.created_at.desc(), Document.id)
+
+    def listed(self, filters: DocumentFilters) -> Select[Any]:
+        """The columns a listing shows, without the ORM objects (see `page_rows`)."""
+        return self.filtered(filters).with_only_columns(*LISTED_COLUMNS)
 
     async def find_by_content(self, project_id: object, sha256: str) -> Document | None:
         stmt = self.select().where(Document.project_id == project_id, Document.sha256 == sha256)

@@ -152,7 +152,7 @@ async def list_documents(
     session: AsyncSession, ctx: OrgContext, filters: DocumentFilters, page: Page
 ) -> DocumentPage:
     repo = DocumentRepository(session, ctx.organization_id)
-    items, total = await repo.page(repo.filtered(filters), page.limit, page.offset)
+    items, total = await repo.page_rows(repo.listed(filters), page.limit, page.offset)
     return DocumentPage(
         items=[DocumentOut.model_validate(d) for d in items],
         total=total,

@@ -53,7 +53,7 @@ async def server_sent_events(
 ) -> StreamingResponse:
     """Server-sent events for one organisation (htmx `hx-ext="sse"`); resume with `Last-Event-ID`."""
     principal = await get_principal(request, state, session)
-    ctx = _check_read(await context_for(session, principal, _org_id(org_id or x_org_id)))
+    ctx = _check_read(await context_for(session, principal, _org_id(org_id or x_org_id), state))
     resume = _last_id(last_event_id_header or last_event_id)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(
@@ -84,7 +84,7 @@ async def _authorize_socket(websocket: WebSocket, state: AppState) -> OrgContext
         if principal.via_cookie:
             _check_same_origin(websocket)
         raw_org = websocket.query_params.get("org_id") or websocket.headers.get("x-org-id")
-        return _check_read(await context_for(session, principal, _org_id(raw_org)))
+        return _check_read(await context_for(session, principal, _org_id(raw_org), state))
 
 
 def _check_same_origin(websocket: WebSocket) -> None:

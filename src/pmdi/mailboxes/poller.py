@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pmdi.auth.models import User
 from pmdi.auth.permissions import Permission
-from pmdi.auth.principal import OrgContext, Principal
+from pmdi.auth.principal import OrgContext, Person, Principal
 from pmdi.core.db import unit_of_work, utcnow
 from pmdi.core.errors import PmdiError
 from pmdi.core.state import AppState
@@ -116,5 +116,5 @@ async def _acting_as(session: AsyncSession, mailbox: Mailbox) -> OrgContext | No
     if user is None or not user.is_active:
         return None
     role = await UserMemberships(session, user.id).role_in(mailbox.organization_id)
-    ctx = OrgContext(Principal(user), mailbox.organization_id, role) if role is not None else None
+    ctx = OrgContext(Principal(Person.of(user)), mailbox.organization_id, role) if role is not None else None
     return ctx if ctx is not None and ctx.can(Permission.DOCUMENT_WRITE) else None

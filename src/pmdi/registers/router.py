@@ -43,7 +43,7 @@ ReadRegisters = Annotated[OrgContext, Depends(authorize(Permission.PROJECT_READ)
 WriteRegisters = Annotated[OrgContext, Depends(authorize(Permission.PROJECT_WRITE))]
 
 
-def item_filters(
+async def item_filters(
     project: uuid.UUID | None = None,
     kind: Kind | None = None,
     status: str | None = Query(None, max_length=20),

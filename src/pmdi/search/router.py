@@ -19,7 +19,7 @@ router = APIRouter(tags=["search"])
 ReadDocuments = Annotated[OrgContext, Depends(authorize(Permission.DOCUMENT_READ))]
 
 
-def search_filters(
+async def search_filters(
     project: uuid.UUID | None = None,
     type: str | None = Query(None, max_length=40),
     from_: date | None = Query(None, alias="from"),

@@ -67,14 +67,14 @@ async def web_user(request: Request, session: SessionDep, state: StateDep) -> We
 WebUserDep = Annotated[WebUser, Depends(web_user)]
 
 
-async def viewer(request: Request, session: SessionDep, user: WebUserDep) -> Viewer:
+async def viewer(request: Request, session: SessionDep, state: StateDep, user: WebUserDep) -> Viewer:
     """The organisation the browser chose (a cookie), else the first; none leads to the new-org form."""
     if not user.organizations:
         raise Redirect(NEW_ORGANIZATION)
     chosen = parse_uuid(request.cookies.get(ORG_COOKIE, ""))
     known = {o.id for o in user.organizations}
     org_id = chosen if chosen in known else user.organizations[0].id
-    return Viewer(user, await context_for(session, user.principal, org_id))
+    return Viewer(user, await context_for(session, user.principal, org_id, state))
 
 
 ViewerDep = Annotated[Viewer, Depends(viewer)]
