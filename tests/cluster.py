@@ -115,6 +115,8 @@ def env_for(settings: Settings) -> dict[str, str]:
     worker = settings.worker
     return {
         **os.environ,
+        # Logs go to files; unbuffered, a process killed with -9 still leaves its last lines there.
+        "PYTHONUNBUFFERED": "1",
         "PMDI_DATA_DIR": str(settings.data_dir),
         "PMDI_DATABASE__URL": settings.database.url,
         "PMDI_STORAGE__LOCAL_ROOT": str(settings.storage.local_root),
@@ -168,6 +170,25 @@ async def cluster(tmp_root: Path) -> AsyncIterator[Cluster]:
         finally:
             running.stop_all()
             await _drop_stream(settings.worker.queue_name)
+
+
+@asynccontextmanager
+async def embedded(tmp_root: Path) -> AsyncIterator[Cluster]:
+    """The single-machine setup: `pmdi serve` with its in-process worker on SQLite and local files."""
+    async for url in fresh_database_url("sqlite", tmp_root):
+        engine = create_engine(DatabaseSettings(url=url))
+        await migrations.upgrade(engine)
+        await engine.dispose()
+        settings = make_settings(url, tmp_root / f"embedded-{uuid.uuid4().hex[:6]}", worker=True)
+        settings.search = SearchSettings(embeddings="none")
+        settings.worker = settings.worker.model_copy(
+            update={"lease_seconds": 3.0, "reconcile_seconds": 1.0, "poll_seconds": 0.5}
+        )
+        running = Cluster(settings, {**env_for(settings), "PMDI_WORKER__EMBEDDED": "true"})
+        try:
+            yield running
+        finally:
+            running.stop_all()
 
 
 async def _drop_stream(name: str) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from pmdi.jobs.errors import PermanentStageError, StageError
+from pmdi.jobs.errors import PermanentStageError, StageError, TransientStageError
 
 T = TypeVar("T")
 MB = 1024 * 1024
@@ -30,7 +31,24 @@ class SandboxCrashed(PermanentStageError):
     pass
 
 
+class SandboxInterrupted(TransientStageError):
+    pass
+
+
+# A service manager or Ctrl+C signals the whole process group. A child that died of one of these, or whose
+# exit status was lost because the same signal stopped the forkserver (multiprocessing then reports 255),
+# was stopped along with its worker, not crashed by its file: the work is retried after the restart.
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+_STATUS_LOST = 255
+
+
+def _stopped(exitcode: int | None) -> bool:
+    return exitcode == _STATUS_LOST or (exitcode is not None and -exitcode in _STOP_SIGNALS)
+
+
 def _child(connection: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int) -> None:
+    # Ctrl+C then ends the child by the signal, which says "stopped", rather than by a KeyboardInterrupt exit.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         connection.send(("ok", fn(*args)))
@@ -75,6 +93,9 @@ class Sandbox:
                 raise SandboxTimeout(f"Processing took longer than {limit:g} seconds and was stopped.")
             status, value = receiver.recv()
         except EOFError as exc:
+            process.join(5)
+            if _stopped(process.exitcode):
+                raise SandboxInterrupted("Processing was stopped by a shutdown.") from exc
             raise SandboxCrashed("The file crashed the processing subprocess.") from exc
         finally:
             receiver.close()

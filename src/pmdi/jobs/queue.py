@@ -158,6 +158,18 @@ async def requeue_dispatched(session: AsyncSession, job_id: uuid.UUID) -> bool:
     )
 
 
+async def requeue_every_dispatched(session: AsyncSession) -> int:
+    """For a fresh in-process queue: whatever was dispatched before it existed died with an earlier process.
+    Should another process still hold one of these ids, the conditional claim lets only one of them run it."""
+    stmt = (
+        update(Job)
+        .where(Job.state == JobState.DISPATCHED)
+        .values(state=JobState.QUEUED, dispatched_at=None, updated_at=utcnow())
+    )
+    result: CursorResult[object] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount
+
+
 async def release_expired(session: AsyncSession, job: Job, **values: object) -> bool:
     stmt = (
         update(Job)

@@ -49,9 +49,7 @@ class EmbeddedWorker:
     def start(self) -> None:
         settings = self.state.settings.worker
         self._tasks = [asyncio.create_task(self._consume()) for _ in range(settings.concurrency)]
-        self._tasks.append(
-            asyncio.create_task(_every(settings.poll_seconds, self.state.dispatcher.dispatch, "dispatch"))
-        )
+        self._tasks.append(asyncio.create_task(self._dispatch()))
         reconcile_pass = lambda: reconcile(self.state)  # noqa: E731
         self._tasks.append(
             asyncio.create_task(_every(settings.reconcile_seconds, reconcile_pass, "reconcile"))
@@ -63,6 +61,16 @@ class EmbeddedWorker:
             )
         )
         self.deliveries.start()
+
+    async def _dispatch(self) -> None:
+        # Without this, jobs dispatched into the queue of a process that was killed would fill the dispatch
+        # window until the reconciler finds them stale, and nothing would run for that long after a restart.
+        try:
+            async with unit_of_work(self.state.sessionmaker) as session:
+                await queue.requeue_every_dispatched(session)
+        except Exception:
+            logger.exception("could not re-queue jobs dispatched before this start; the reconciler will")
+        await _every(self.state.settings.worker.poll_seconds, self.state.dispatcher.dispatch, "dispatch")
 
     async def _consume(self) -> None:
         while True:
