@@ -37,7 +37,7 @@ def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
         "PMDI_DATA_DIR": str(data),
         "PMDI_DATABASE__URL": f"sqlite+aiosqlite:///{data}/pmdi.db",
         "PMDI_STORAGE__LOCAL_ROOT": str(data / "files"),
-        "PMDI_LOG_LEVEL": "WARNING",
+        "PMDI_LOG__LEVEL": "WARNING",
     }
     subprocess.run([PMDI, "migrate"], env=env, check=True, capture_output=True)
     server = subprocess.Popen(
@@ -93,7 +93,7 @@ async def ingest(client: httpx.AsyncClient, headers: dict[str, str], project: st
         items = (await client.get("/api/v1/documents", params={"limit": 200}, headers=headers)).json()[
             "items"
         ]
-        if len(items) >= 50 and all(d["status"] in {"processed", "failed"} for d in items):
+        if len(items) >= 50 and all(d["status"] in {"indexed", "failed"} for d in items):
             return time.perf_counter() - started
         await asyncio.sleep(0.05)
 

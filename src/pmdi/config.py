@@ -127,8 +127,10 @@ class AnalysisSettings(BaseModel):
 class SearchSettings(BaseModel):
     # "minilm" (all-MiniLM-L6-v2, int8 ONNX shipped inside a PyPI wheel) or "none" for keyword search only.
     embeddings: str = "minilm"
-    embedding_threads: int = 2
-    embedding_batch: int = 16  # larger batches pad more and raise memory without being faster here
+    # One thread per call: the worker already embeds for two jobs at once, and on two cores a second thread
+    # each oversubscribes them (bench/ingest.py: more CPU per chunk, fewer documents a minute).
+    embedding_threads: int = 1
+    embedding_batch: int = 8  # larger batches pad more: 16 cost 7% more CPU per chunk here, 32 twice as much
     chunk_words: int = 90  # the model reads 128 word pieces; longer chunks would be cut
     max_chunks_per_document: int = 5_000
     candidates: int = 100  # per ranking list, before fusion

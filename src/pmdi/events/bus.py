@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
@@ -22,11 +25,30 @@ class SlowConsumer(Exception):
     """The subscriber fell too far behind; it should reconnect and resume from its last event id."""
 
 
+@dataclass
+class Outgoing:
+    """An event message as every subscriber sends it: parsed and framed once, not once per connection
+    (with thousands of connections, that repetition was most of the cost of delivering an event)."""
+
+    id: int
+    type: str
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> Outgoing:
+        parsed = json.loads(text)
+        return cls(int(parsed["id"]), str(parsed["type"]), text)
+
+    @cached_property
+    def sse(self) -> bytes:
+        return f"id: {self.id}\nevent: {self.type}\ndata: {self.text}\n\n".encode()
+
+
 class Subscription:
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(QUEUE_SIZE)
 
-    def offer(self, message: str | None) -> None:
+    def offer(self, message: Outgoing | None) -> None:
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -35,7 +57,7 @@ class Subscription:
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
 
-    async def get(self) -> str:
+    async def get(self) -> Outgoing:
         message = await self.queue.get()
         if message is None:
             raise SlowConsumer()
@@ -61,8 +83,12 @@ class LocalHub:
         self._subscribers.pop(channel, None)
         return True
 
-    def deliver(self, channel: str, message: str) -> None:
-        for subscription in self._subscribers.get(channel, ()):
+    def deliver(self, channel: str, text: str) -> None:
+        subscribers = self._subscribers.get(channel)
+        if not subscribers:
+            return
+        message = Outgoing.parse(text)
+        for subscription in subscribers:
             subscription.offer(message)
 
 

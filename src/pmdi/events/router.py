@@ -73,7 +73,7 @@ async def websocket_events(websocket: WebSocket, state: StateDep) -> None:
     resume = _last_id(websocket.query_params.get("last_event_id"))
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         async for message in event_messages(state, ctx.organization_id, resume):
-            text = json.dumps({"type": message.name}) if isinstance(message, Control) else message
+            text = json.dumps({"type": message.name}) if isinstance(message, Control) else message.text
             await websocket.send_text(text)
         await websocket.close(code=status.WS_1000_NORMAL_CLOSURE, reason="connection lifetime reached")
 

@@ -8,14 +8,13 @@ bounded lifetime (clients reconnect and resume with their last event id).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from pmdi.core.state import AppState
-from pmdi.events.bus import SlowConsumer
+from pmdi.events.bus import Outgoing, SlowConsumer
 from pmdi.events.service import events_after, to_message
 
 
@@ -31,8 +30,8 @@ PING, READY = Control("ping"), Control("ready")
 
 async def event_messages(
     state: AppState, organization_id: uuid.UUID, last_id: int | None
-) -> AsyncIterator[str | Control]:
-    """Yields JSON event messages in order: missed ones, READY once live, PING when a heartbeat is due.
+) -> AsyncIterator[Outgoing | Control]:
+    """Yields event messages in order: missed ones, READY once live, PING when a heartbeat is due.
 
     Ends when the connection's lifetime is reached.
     """
@@ -45,29 +44,27 @@ async def event_messages(
                 missed = await events_after(session, organization_id, last_id)
             for event in missed:
                 sent = event.id
-                yield to_message(event)
+                yield Outgoing.parse(to_message(event))
         yield READY
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                message = await asyncio.wait_for(
-                    subscription.get(), min(settings.heartbeat_seconds, remaining)
-                )
+                # A timeout scope, not `wait_for`: that makes a task per message per connection.
+                async with asyncio.timeout(min(settings.heartbeat_seconds, remaining)):
+                    message = await subscription.get()
             except TimeoutError:
                 yield PING
                 continue
             except SlowConsumer:
                 return
-            event_id = int(json.loads(message)["id"])
-            if event_id > sent:
-                sent = event_id
+            if message.id > sent:
+                sent = message.id
                 yield message
 
 
-def sse_frame(message: str | Control) -> bytes:
+def sse_frame(message: Outgoing | Control) -> bytes:
     if isinstance(message, Control):
         return f": {message.name}\n\n".encode()
-    parsed = json.loads(message)
-    return f"id: {parsed['id']}\nevent: {parsed['type']}\ndata: {message}\n\n".encode()
+    return message.sse
 
 
 async def sse_stream(
