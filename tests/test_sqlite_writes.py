@@ -1,0 +1,88 @@
+"""SQLite writers of one process wait in line for each other (core/sqlite_gate.py), not in SQLite's busy
+handler: none fails, none starves, and a writer never blocks readers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from pmdi.config import DatabaseSettings
+from pmdi.core.db import create_engine
+
+WRITERS = 10  # with the holder and a reader, within the pool's 15 connections
+
+
+async def test_writers_of_a_process_take_turns(tmp_path: Path) -> None:
+    engine = create_engine(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'gate.db'}"))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE log (writer INTEGER, at REAL)"))
+    order: list[int] = []
+
+    async def writer(n: int) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO log VALUES (:n, :at)"), {"n": n, "at": time.monotonic()})
+            order.append(n)
+            await asyncio.sleep(0.01)  # the transaction stays open while others queue
+
+    try:
+        async with engine.begin() as holder:
+            await holder.execute(text("INSERT INTO log VALUES (-1, 0)"))
+            writers = [asyncio.create_task(writer(n)) for n in range(WRITERS)]
+            await asyncio.sleep(0.05)
+            async with engine.connect() as reader:
+                seen = (await reader.execute(text("SELECT count(*) FROM log"))).scalar_one()
+            assert seen == 0  # readers go on while a write is open; the holder's row is not committed yet
+            assert order == []  # every other writer is waiting for the holder
+        await asyncio.gather(*writers)
+        assert sorted(order) == list(range(WRITERS))  # each wrote once, none failed
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM log"))).scalar_one() == WRITERS + 1
+    finally:
+        await engine.dispose()
+
+
+async def test_busy_writers_share_the_database_fairly(tmp_path: Path) -> None:
+    """SQLite's busy handler alone lets whoever asks right after a commit win: writers that had to wait
+    sleep ever longer while the others write again at once."""
+    engine = create_engine(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'fair.db'}"))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE log (writer INTEGER)"))
+    commits = dict.fromkeys(range(5), 0)
+    deadline = time.monotonic() + 1.5
+
+    async def writer(n: int) -> None:
+        while time.monotonic() < deadline:
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO log VALUES (:n)"), {"n": n})
+                await asyncio.sleep(0.002)
+            commits[n] += 1
+
+    try:
+        await asyncio.gather(*(writer(n) for n in commits))
+    finally:
+        await engine.dispose()
+    assert min(commits.values()) >= max(commits.values()) / 2, commits
+
+
+async def test_a_writer_that_waits_too_long_gets_a_clear_error(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gate.db'}"
+    engine = create_engine(DatabaseSettings(url=url, write_wait_seconds=0.2))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    try:
+        async with engine.begin() as holder:
+            await holder.execute(text("INSERT INTO t VALUES (1)"))
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="database is locked"):
+                async with engine.begin() as late:
+                    await late.execute(text("INSERT INTO t VALUES (2)"))
+            assert time.monotonic() - started < 2
+        async with engine.begin() as after:  # the holder committed: the gate is free again
+            await after.execute(text("INSERT INTO t VALUES (3)"))
+    finally:
+        await engine.dispose()
