@@ -46,16 +46,20 @@ async def test_writers_of_a_process_take_turns(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_busy_writers_share_the_database_fairly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+async def test_busy_writers_share_the_database_fairly(tmp_path: Path, processes: int) -> None:
     """SQLite's busy handler alone lets whoever asks right after a commit win: writers that had to wait
-    sleep ever longer while the others write again at once."""
-    engine = create_engine(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'fair.db'}"))
-    async with engine.begin() as conn:
+    sleep ever longer while the others write again at once. Two engines on one file stand for two
+    processes (uvicorn workers)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fair.db'}"
+    engines = [create_engine(DatabaseSettings(url=url)) for _ in range(processes)]
+    async with engines[0].begin() as conn:
         await conn.execute(text("CREATE TABLE log (writer INTEGER)"))
-    commits = dict.fromkeys(range(5), 0)
+    commits = dict.fromkeys(range(6), 0)
     deadline = time.monotonic() + 1.5
 
     async def writer(n: int) -> None:
+        engine = engines[n % processes]
         while time.monotonic() < deadline:
             async with engine.begin() as conn:
                 await conn.execute(text("INSERT INTO log VALUES (:n)"), {"n": n})
@@ -65,7 +69,8 @@ async def test_busy_writers_share_the_database_fairly(tmp_path: Path) -> None:
     try:
         await asyncio.gather(*(writer(n) for n in commits))
     finally:
-        await engine.dispose()
+        for engine in engines:
+            await engine.dispose()
     assert min(commits.values()) >= max(commits.values()) / 2, commits
 
 

@@ -73,7 +73,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, settings.write_wait_seconds))
-        WriteGate(settings.write_wait_seconds).install(engine.sync_engine)
+        WriteGate(settings.write_wait_seconds, engine.url.database).install(engine.sync_engine)
     return engine
 
 
