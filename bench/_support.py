@@ -11,10 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,23 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         return subprocess.Popen(
             [PMDI, *args], env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT
         )
+
+
+@contextmanager
+def embedded_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`pmdi serve` with the embedded defaults on a fresh data directory: its base URL and its process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        env = embedded_env(data)
+        migrate(env)
+        port = free_port()
+        server = start(["serve", "--port", str(port)], env, data / "serve.log")
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_healthy(base, server)
+            yield base, server
+        finally:
+            stop([server])
 
 
 def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:

@@ -11,25 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import Any
 
 import httpx
 from _support import (
     corpus_files,
-    embedded_env,
-    free_port,
+    embedded_server,
     machine,
-    migrate,
     sign_in,
-    start,
-    stop,
     table,
     upload,
-    wait_healthy,
     wait_terminal,
     write_result,
 )
@@ -90,18 +83,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        env = embedded_env(data)
-        migrate(env)
-        port = free_port()
-        server = start(["serve", "--port", str(port)], env, data / "server.log")
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, server)
-            result = asyncio.run(measure(base, args.rounds))
-        finally:
-            stop([server])
+    with embedded_server() as (base, _server):
+        result = asyncio.run(measure(base, args.rounds))
     result["machine"] = machine()
     rows = [
         [name, *(result[key][q] for q in ("p50", "p95", "max"))]  # type: ignore[index]

@@ -35,7 +35,7 @@ from _support import (
     create_postgres_database,
     cycle_corpus,
     drop_postgres_database,
-    embedded_env,
+    embedded_server,
     free_port,
     machine,
     migrate,
@@ -158,17 +158,8 @@ async def measure(base: str, roots: dict[str, int], count: int, give_up_after: f
 
 
 def run_embedded(count: int, timeout: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        env = embedded_env(data)
-        migrate(env)
-        port = free_port()
-        server = start(["serve", "--port", str(port)], env, data / "serve.log")
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", server)
-            return asyncio.run(measure(f"http://127.0.0.1:{port}", {"serve": server.pid}, count, timeout))
-        finally:
-            stop([server])
+    with embedded_server() as (base, server):
+        return asyncio.run(measure(base, {"serve": server.pid}, count, timeout))
 
 
 def run_scale_out(count: int, workers: int, timeout: float) -> dict[str, Any]:

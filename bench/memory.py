@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,17 +29,12 @@ import httpx
 from _support import (
     cycle_corpus,
     descendants,
-    embedded_env,
-    free_port,
+    embedded_server,
     machine,
     memory_of,
-    migrate,
     sign_in,
-    start,
-    stop,
     table,
     upload,
-    wait_healthy,
     wait_terminal,
     write_result,
 )
@@ -145,17 +139,8 @@ async def measure(base: str, root: int, args: argparse.Namespace) -> dict[str, A
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        env = embedded_env(data)
-        migrate(env)
-        port = free_port()
-        server = start(["serve", "--port", str(port)], env, data / "serve.log")
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", server)
-            return asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args))
-        finally:
-            stop([server])
+    with embedded_server() as (base, server):
+        return asyncio.run(measure(base, server.pid, args))
 
 
 def main() -> None:
