@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -37,10 +37,6 @@ def forget_everything() -> None:
     _generation += 1
 
 
-def current_generation() -> int:
-    return _generation
-
-
 class TimedCache(Generic[V]):
     def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
         self.seconds = seconds
@@ -55,6 +51,18 @@ class TimedCache(Generic[V]):
         if generation != _generation or deadline <= time.monotonic():
             del self._entries[key]
             return None
+        return value
+
+    async def remember(
+        self, key: Hashable, load: Callable[[], Awaitable[V]], expires_at: Callable[[V], datetime | None]
+    ) -> V:
+        """The remembered value, else `load()`'s, kept unless something changed while it was read."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        generation = _generation
+        value = await load()
+        self.put(key, value, generation, expires_at(value))
         return value
 
     def put(self, key: Hashable, value: V, generation: int, expires_at: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ so a resource of another organisation is always a 404, whatever the caller's rol
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Request, Response
@@ -16,7 +17,6 @@ from starlette.requests import HTTPConnection
 from pmdi.api_keys import service as api_keys_service
 from pmdi.api_keys.service import KEY_PREFIX
 from pmdi.auth import service as auth_service
-from pmdi.auth.cache import current_generation
 from pmdi.auth.errors import CsrfFailed, InvalidToken
 from pmdi.auth.permissions import Permission, Role
 from pmdi.auth.principal import OrgContext, Principal
@@ -47,13 +47,16 @@ async def authenticate(
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <token or API key>'.")
     if token:
-        return await _remembered(
-            state, token.strip(), lambda credential: _by_token(state, session, credential)
+        credential = token.strip()
+        return await state.principals.remember(
+            sha256_hex(credential), lambda: _by_token(state, session, credential), _expiry
         )
     cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated()
-    principal = await _remembered(state, cookie, lambda c: auth_service.authenticate_cookie(session, c))
+    principal = await state.principals.remember(
+        sha256_hex(cookie), lambda: auth_service.authenticate_cookie(session, cookie), _expiry
+    )
     if unsafe:
         expected = auth_service.csrf_token_for(state, principal.auth_session_id or uuid.uuid4())
         if not constant_time_equals(connection.headers.get(CSRF_HEADER, ""), expected):
@@ -67,17 +70,8 @@ async def _by_token(state: AppState, session: AsyncSession, token: str) -> Princ
     return await auth_service.authenticate_access_token(session, state, token)
 
 
-async def _remembered(
-    state: AppState, credential: str, load: Callable[[str], Awaitable[Principal]]
-) -> Principal:
-    """Only a credential that authenticated is remembered, under its hash; failures are re-checked."""
-    key = sha256_hex(credential)
-    principal = state.principals.get(key)
-    if principal is None:
-        generation = current_generation()
-        principal = await load(credential)
-        state.principals.put(key, principal, generation, principal.expires_at)
-    return principal
+def _expiry(principal: Principal) -> datetime | None:
+    return principal.expires_at
 
 
 def has_credentials(connection: HTTPConnection) -> bool:
@@ -115,15 +109,16 @@ def set_session_cookie(response: Response, cookie: str, settings: Settings) -> N
 async def context_for(
     session: AsyncSession, principal: Principal, org_id: uuid.UUID | None, state: AppState | None = None
 ) -> OrgContext:
-    key = (principal.user_id, principal.api_key, org_id)
-    found = state.contexts.get(key) if state else None
-    if found is not None:
-        ctx = OrgContext(principal, *found)
+    async def resolve() -> tuple[uuid.UUID, Role]:
+        resolved = await _resolve_context(session, principal, org_id)
+        return resolved.organization_id, resolved.role
+
+    if state is None:  # the MCP server re-reads an API key's grant on every call
+        found = await resolve()
     else:
-        generation = current_generation()
-        ctx = await _resolve_context(session, principal, org_id)
-        if state:
-            state.contexts.put(key, (ctx.organization_id, ctx.role), generation, principal.expires_at)
+        key = (principal.user_id, principal.api_key, org_id)
+        found = await state.contexts.remember(key, resolve, lambda _: principal.expires_at)
+    ctx = OrgContext(principal, *found)
     bind_identity(ctx.user_id, ctx.organization_id)  # for the request's log lines
     return ctx
 
