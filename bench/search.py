@@ -243,12 +243,23 @@ async def _run_queries(
 
     cold = await timed(hybrid, items[:1])
     await timed(hybrid, items[:5])
+    hybrid_latencies = await timed(hybrid, items)
+    kinds: dict[str, list[float]] = {}
+    for query, latency in zip(items, hybrid_latencies, strict=True):
+        kinds.setdefault(_kind(query), []).append(latency)
     return {
         "chunks": size,
         "first_query_ms": round(cold[0], 1),
         "keyword_only (baseline)": summary(await timed(keyword, items)),
-        "hybrid": summary(await timed(hybrid, items)),
+        "hybrid": summary(hybrid_latencies),
+        "hybrid_by_kind": {kind: summary(latencies) for kind, latencies in kinds.items()},
     }
+
+
+def _kind(query: str) -> str:
+    if query.startswith("REF"):
+        return "identifier"
+    return "question" if query in QUESTIONS else "two words"
 
 
 async def main() -> None:
@@ -279,6 +290,9 @@ async def main() -> None:
                 f"(p95 ratio {run['hybrid']['p95_ms'] / base_p95:.2f})",
                 flush=True,
             )
+            for kind, figures in run["hybrid_by_kind"].items():
+                line = f"{kind:>22}: hybrid p50/p95 {figures['p50_ms']}/{figures['p95_ms']} ms"
+                print(line, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "search.json").write_text(json.dumps(results, indent=2))
 

@@ -24,7 +24,10 @@ from pmdi.search.text import query_terms, snippet
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from pmdi.search.embeddings import Embedder, Vectors
+    from pmdi.search.embeddings import Embedder
+    from pmdi.search.vectors import OrgVectors
+
+    Vector = NDArray[np.float32]
 
 # A query naming an identifier ("RFI 47", "TS-252", "v2.3") is after that exact string: keyword counts more.
 _IDENTIFIER = re.compile(r"\b(?=\w*\d)\w+\b")
@@ -53,22 +56,39 @@ async def rank(
     documents = await repository.documents_matching(filters) if filters.any() else None
     if documents is not None and not documents:
         return []
-    # The query is embedded in a thread while the keyword ranking runs.
-    embedded: list[Vectors] = []
+    candidates = state.settings.search.candidates
+    # The vector side (embed the query, scan the matrix) runs in a thread while the database ranks keywords.
+    embedder = state.embedder
+    vectors = await state.vectors.current(repository) if embedder is not None else None
+    found: list[tuple[Vector, list[tuple[int, float]]]] = []
     async with anyio.create_task_group() as group:
-        if state.embedder is not None:
-            group.start_soon(_embed, state.embedder, query, embedded)
-        keyword = await _keyword(repository, terms, documents, state.settings.search.candidates)
-    vector = embedded[0][0] if embedded else None
-    ranked, complete = await _ranked_once(repository, state, query, keyword, vector, documents, limit)
-    if not complete:
-        keyword = await _keyword(repository, terms, documents, state.settings.search.candidates)
-        ranked, _ = await _ranked_once(repository, state, query, keyword, vector, documents, limit)
+        if embedder is not None and vectors is not None:
+            group.start_soon(_nearest_to_query, embedder, vectors, query, documents, candidates, found)
+        keyword = await _keyword(repository, terms, documents, candidates)
+    vector, near = found[0] if found else (None, [])
+    ranked, complete = await _ranked_once(repository, state, query, keyword, near, limit)
+    if not complete:  # rows found gone were forgotten by the cache: both rankings again, without them
+        keyword = await _keyword(repository, terms, documents, candidates)
+        if vector is not None:
+            vectors = await state.vectors.current(repository)
+            near = await anyio.to_thread.run_sync(vectors.nearest, vector, documents, candidates)
+        ranked, _ = await _ranked_once(repository, state, query, keyword, near, limit)
     return ranked
 
 
-async def _embed(embedder: Embedder, query: str, into: list[Vectors]) -> None:
-    into.append(await anyio.to_thread.run_sync(embedder.embed, [query]))
+async def _nearest_to_query(
+    embedder: Embedder,
+    vectors: OrgVectors,
+    query: str,
+    documents: list[uuid.UUID] | None,
+    limit: int,
+    into: list[tuple[Vector, list[tuple[int, float]]]],
+) -> None:
+    def embed_and_scan() -> tuple[Vector, list[tuple[int, float]]]:
+        vector = embedder.embed([query])[0]
+        return vector, vectors.nearest(vector, documents, limit)
+
+    into.append(await anyio.to_thread.run_sync(embed_and_scan))
 
 
 async def _ranked_once(
@@ -76,8 +96,7 @@ async def _ranked_once(
     state: AppState,
     query: str,
     keyword: list[int],
-    vector: NDArray[np.float32] | None,
-    documents: list[uuid.UUID] | None,
+    nearest: list[tuple[int, float]],
     limit: int,
 ) -> tuple[list[Ranked], bool]:
     """The ranking, and whether every ranked chunk still existed when its row was read.
@@ -88,11 +107,8 @@ async def _ranked_once(
     """
     settings = state.settings.search
     lists: list[tuple[float, list[int]]] = [(2.0 if _IDENTIFIER.search(query) else 1.0, keyword)]
-    similarity: dict[int, float] = {}
-    if vector is not None:
-        vectors = await state.vectors.current(repository)
-        nearest = await anyio.to_thread.run_sync(vectors.nearest, vector, documents, settings.candidates)
-        similarity = {chunk_id: score for chunk_id, score in nearest if score >= settings.min_similarity}
+    similarity = {chunk_id: score for chunk_id, score in nearest if score >= settings.min_similarity}
+    if state.embedder is not None:
         lists.append((1.0, list(similarity)))
     fused = _fuse(lists, settings.rrf_k)[:limit]
     rows = {chunk.id: (chunk, document) for chunk, document in await repository.by_ids([c for c, _ in fused])}
