@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _support import embedded_env
 from realtime_clients import ClientJob, client_process, fd_hard_limit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,11 +60,8 @@ def free_port() -> int:
 
 def server_env(data: Path, args: argparse.Namespace) -> dict[str, str]:
     return {
-        **os.environ,
-        "PMDI_DATA_DIR": str(data),
-        "PMDI_DATABASE__URL": f"sqlite+aiosqlite:///{data}/pmdi.db",
-        "PMDI_STORAGE__LOCAL_ROOT": str(data / "files"),
-        "PMDI_LOG__LEVEL": "WARNING",
+        **embedded_env(data),
+        "PMDI_LIMITS__ENABLED": "true",
         "PMDI_LOG__FORMAT": "json",
         "PMDI_SEARCH__EMBEDDINGS": "none",
         "PMDI_REALTIME__BACKEND": "redis" if args.redis else "memory",
