@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -11,11 +12,14 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from pmdi.config import DatabaseSettings
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -144,3 +148,15 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             await rollback(session)
             raise
         await commit(session)
+
+
+async def hand_back(
+    sessionmaker: async_sessionmaker[AsyncSession], release: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """A worker's leases handed back as it stops. Best effort: they expire on their own, so a shutdown that
+    cannot write just now (SQLite still locked by a transaction cut short) logs it rather than failing."""
+    try:
+        async with unit_of_work(sessionmaker) as session:
+            await release(session)
+    except OperationalError as exc:
+        logger.warning("could not hand back leases at shutdown; they will expire instead: %s", exc.orig)

@@ -10,7 +10,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 
-from pmdi.core.db import unit_of_work
+from pmdi.core.db import hand_back, unit_of_work
 from pmdi.core.state import AppState
 from pmdi.jobs import queue
 from pmdi.jobs.backends import InProcessBackend, TaskiqBackend
@@ -88,8 +88,8 @@ class EmbeddedWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.deliveries.stop()
-        async with unit_of_work(self.state.sessionmaker) as session:
-            await queue.release_worker(session, self.runner.worker_id)
+        worker = self.runner.worker_id
+        await hand_back(self.state.sessionmaker, lambda session: queue.release_worker(session, worker))
 
 
 async def run_distributed_worker(state: AppState) -> None:

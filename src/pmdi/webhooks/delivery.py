@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pmdi import __version__
 from pmdi.config import WebhookSettings
 from pmdi.core import crypto
-from pmdi.core.db import unit_of_work
+from pmdi.core.db import hand_back, unit_of_work
 from pmdi.core.errors import PmdiError
 from pmdi.core.state import AppState
 from pmdi.jobs.runner import backoff_seconds
@@ -105,8 +105,7 @@ class DeliveryLoop:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        async with unit_of_work(self.state.sessionmaker) as session:
-            await queue.release(session, self.owner)
+        await hand_back(self.state.sessionmaker, lambda session: queue.release(session, self.owner))
         if self._client is not None:
             await self._client.aclose()
             self._client = None
