@@ -24,7 +24,7 @@ FINAL = {"indexed", "failed", "cancelled"}
 
 @asynccontextmanager
 async def fresh_app(
-    backend: str, tmp_root: Path, *, write_wait_seconds: float = 10.0, **worker: Any
+    backend: str, tmp_root: Path, *, write_wait_seconds: float | None = None, **worker: Any
 ) -> AsyncIterator[tuple[FastAPI, Settings]]:
     """An app on its own new database, so its worker only ever sees this test's jobs."""
     async for url in fresh_database_url(backend, tmp_root):
@@ -33,7 +33,9 @@ async def fresh_app(
         await engine.dispose()
         settings = make_settings(url, tmp_root / f"data-{url.rsplit('/', 1)[-1]}")
         settings.worker = settings.worker.model_copy(update={"poll_seconds": 0.2, **worker})
-        settings.database = settings.database.model_copy(update={"write_wait_seconds": write_wait_seconds})
+        if write_wait_seconds is not None:  # else the setting's own default
+            wait = {"write_wait_seconds": write_wait_seconds}
+            settings.database = settings.database.model_copy(update=wait)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             yield app, settings
