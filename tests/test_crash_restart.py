@@ -8,9 +8,6 @@ Leases are 3 s (tests/cluster.py), so recovery takes seconds.
 from __future__ import annotations
 
 import asyncio
-import os
-import resource
-import signal
 import time
 import uuid
 from collections import Counter
@@ -20,14 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Row, Select, select
 
 from pmdi.config import DatabaseSettings
 from pmdi.core.db import create_engine, create_sessionmaker
-from pmdi.core.processes import Sandbox, SandboxCrashed, SandboxInterrupted
 from pmdi.events.models import Event
-from pmdi.jobs.errors import StageError
 from pmdi.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 from tests.cluster import Cluster, cluster, embedded
 from tests.helpers import RemoteAccount, User, remote_account
@@ -375,37 +369,3 @@ async def test_scaled_out_api_and_workers_killed_mid_ingest_recover_everything_o
                 running.kill(process)
 
         await crash_and_recover(Scenario(running, start, kill), corpus, settle_within=90)
-
-
-def stopped_with_its_service(signum: int) -> None:
-    os.kill(os.getpid(), signum)
-
-
-def stopped_with_the_forkserver(signum: int) -> None:
-    """The group's signal reaches the forkserver too, which then cannot report how its child ended."""
-    os.kill(os.getppid(), signum)
-    os.kill(os.getpid(), signum)
-
-
-def crashed_by_its_file(signum: int) -> None:
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a core dump would only slow the test down
-    os.kill(os.getpid(), signal.SIGSEGV)
-
-
-@pytest.mark.parametrize(
-    ("work", "signum", "outcome"),
-    [
-        (stopped_with_its_service, signal.SIGTERM, SandboxInterrupted),
-        (stopped_with_its_service, signal.SIGINT, SandboxInterrupted),
-        (stopped_with_the_forkserver, signal.SIGTERM, SandboxInterrupted),
-        (crashed_by_its_file, signal.SIGTERM, SandboxCrashed),
-    ],
-)
-def test_work_stopped_with_the_worker_is_retried_but_a_crash_is_final(
-    work: Callable[[int], None], signum: int, outcome: type[StageError]
-) -> None:
-    """A service manager or Ctrl+C signals the whole process group: processing subprocesses die with the
-    worker. That must leave the document to be retried after the restart, not failed for good."""
-    with pytest.raises(outcome) as raised:
-        Sandbox(timeout_seconds=30, memory_mb=1024).run_blocking(work, (signum,))
-    assert raised.value.permanent is (outcome is SandboxCrashed)

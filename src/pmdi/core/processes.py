@@ -10,8 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import signal
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -40,6 +42,11 @@ class SandboxInterrupted(TransientStageError):
 # was stopped along with its worker, not crashed by its file: the work is retried after the restart.
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 _STATUS_LOST = 255
+
+# multiprocessing relaunches a forkserver that died (a signal to the group, the OOM killer) only once it has
+# been reaped; while it is still exiting, connecting to it fails. Starting again shortly gets the new one.
+_START_ATTEMPTS = 100
+_START_PAUSE_SECONDS = 0.05
 
 
 def _stopped(exitcode: int | None) -> bool:
@@ -85,9 +92,13 @@ class Sandbox:
         """`timeout` overrides the sandbox's own for work known to wait on the network (LLM calls)."""
         limit = timeout or self.timeout
         receiver, sender = _context.Pipe(duplex=False)
-        process = _context.Process(target=_child, args=(sender, fn, args, self.memory_bytes), daemon=True)
-        process.start()
-        sender.close()
+        try:
+            process = _started(sender, fn, args, self.memory_bytes)
+        except BaseException:
+            receiver.close()
+            raise
+        finally:
+            sender.close()
         try:
             if not receiver.poll(limit):
                 raise SandboxTimeout(f"Processing took longer than {limit:g} seconds and was stopped.")
@@ -106,3 +117,15 @@ class Sandbox:
             raise value
         result: T = value
         return result
+
+
+def _started(*child_args: Any) -> BaseProcess:
+    for _ in range(_START_ATTEMPTS):
+        process = _context.Process(target=_child, args=child_args, daemon=True)
+        try:
+            process.start()
+        except (ConnectionError, FileNotFoundError, EOFError):
+            time.sleep(_START_PAUSE_SECONDS)
+        else:
+            return process
+    raise SandboxInterrupted("The processing service could not be started; the work will be retried.")
