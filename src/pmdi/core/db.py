@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -71,6 +72,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": settings.echo}
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)  # a local file: no connection to go stale, so no ping before each checkout
+        kwargs["connect_args"] = {"factory": _RollbackOnClose}
     else:
         kwargs.update(pool_size=settings.pool_size, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
@@ -87,6 +89,21 @@ def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class _RollbackOnClose(sqlite3.Connection):
+    """SQLAlchemy closes a connection whose task was cancelled mid-statement. While a cursor of it is still
+    referenced (by the cancellation's traceback, say), sqlite3 only marks the connection closed, and its open
+    transaction keeps the database's write lock until the garbage collector frees that cursor: every other
+    writer then waits and fails. Ending the transaction first releases the lock at once."""
+
+    def close(self) -> None:
+        if self.in_transaction:
+            try:
+                self.rollback()
+            except sqlite3.Error as exc:
+                logger.warning("could not roll back a SQLite connection being closed: %s", exc)
+        super().close()
 
 
 def _sqlite_pragmas(wait_seconds: float, dbapi_connection: Any, _record: Any) -> None:
