@@ -7,10 +7,12 @@ reads with register item and project edits, while this test uploads a new docume
 
 The issue's goal is >= 500 requests a second with p99 < 200 ms. On the 2-CPU machines CI runs on (wrk and
 the processing of the uploads share the two cores with the server) pmdi reaches about 450 a second with a
-p99 near 300 ms (docs/BENCHMARKS.md), so the floor asserted by default is what must never regress:
-`PMDI_LOAD_MIN_RPS` (250) and `PMDI_LOAD_MAX_P99_MS` (1500); set them to 500 and 200 on a machine meant to
-meet the goal. `PMDI_LOAD_SECONDS` shortens the run when working on it; the figures are written to
-bench/results/load.json.
+p99 near 300 ms (docs/BENCHMARKS.md), so the floor asserted by default is what must never regress: 250 a
+second and a p99 under 1.5 s on that reference machine. The same machine kind runs up to 2.6 times slower
+some days, so those defaults scale with the speed of a bare FastAPI endpoint measured in the same run (never
+above the reference). `PMDI_LOAD_MIN_RPS` and `PMDI_LOAD_MAX_P99_MS` set absolute floors instead (500 and 200
+on a machine meant to meet the goal). `PMDI_LOAD_SECONDS` shortens the run when working on it; the figures
+are written to bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -35,10 +37,14 @@ from tests.conftest import IN_CI
 from tests.test_server import free_port
 
 PMDI = str(Path(sys.executable).parent / "pmdi")
+UVICORN = str(Path(sys.executable).parent / "uvicorn")
+ROOT = Path(__file__).resolve().parents[1]
 SECONDS = int(os.environ.get("PMDI_LOAD_SECONDS", "60"))
-MIN_RPS = float(os.environ.get("PMDI_LOAD_MIN_RPS", "250"))
-MAX_P99_MS = float(os.environ.get("PMDI_LOAD_MAX_P99_MS", "1500"))
-RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+MIN_RPS = os.environ.get("PMDI_LOAD_MIN_RPS")
+MAX_P99_MS = os.environ.get("PMDI_LOAD_MAX_P99_MS")
+# The reference machine's floors, and its bare FastAPI figure (docs/BENCHMARKS.md, wrk -t2 -c64).
+REFERENCE_MIN_RPS, REFERENCE_MAX_P99_MS, REFERENCE_BARE_RPS = 250.0, 1500.0, 6680.0
+RESULTS = ROOT / "bench" / "results"
 USER = {"email": "load@example.org", "password": "load test password 1"}
 SEED_FILES = ("rust-leadership-council/2023-06-15.md", "aswf-tac/2019-03-13.md")
 LUA = """
@@ -215,8 +221,48 @@ def parse(output: str) -> dict[str, float]:
     }
 
 
+def machine_speed(wrk: str) -> float:
+    """This machine's speed against the reference: bench/bare_app.py's `/items` as bench/api_throughput.py
+    runs it (uvicorn, 2 workers, wrk -t2 -c64), 5 s."""
+    port = free_port()
+    bare = subprocess.Popen(
+        [UVICORN, "bench.bare_app:app", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/items"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(url):
+            assert bare.poll() is None, "the bare baseline exited"
+            assert time.monotonic() < deadline, "the bare baseline did not start"
+            time.sleep(0.2)
+        out = subprocess.run([wrk, "-t2", "-c64", "-d5s", "--latency", url], check=True, capture_output=True)
+        return parse(out.stdout.decode())["rps"] / REFERENCE_BARE_RPS
+    finally:
+        os.killpg(bare.pid, signal.SIGTERM)
+        bare.wait(30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def floors(speed: float) -> tuple[float, float]:
+    """(minimum req/s, maximum p99 ms): absolute when set, else the reference's eased on a slower machine."""
+    slower = min(1.0, speed)
+    min_rps = float(MIN_RPS) if MIN_RPS else REFERENCE_MIN_RPS * slower
+    max_p99 = float(MAX_P99_MS) if MAX_P99_MS else REFERENCE_MAX_P99_MS / slower
+    return min_rps, max_p99
+
+
 def test_mixed_traffic_for_a_minute(tmp_path: Path, corpus: Path) -> None:
     wrk = require_wrk()
+    speed = machine_speed(wrk)
+    min_rps, max_p99 = floors(speed)
     port = free_port()
     server = start_server(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
@@ -232,13 +278,14 @@ def test_mixed_traffic_for_a_minute(tmp_path: Path, corpus: Path) -> None:
             stop.set()
             uploader.join()
         RESULTS.mkdir(exist_ok=True)
+        figures |= {"machine_speed": round(speed, 3), "min_rps": round(min_rps), "max_p99_ms": round(max_p99)}
         (RESULTS / "load.json").write_text(
             json.dumps({**figures, "uploads": len(uploaded), "seconds": SECONDS})
         )
         assert figures["non_2xx"] == 0, figures
         assert figures["socket_errors"] == 0, figures
-        assert figures["rps"] >= MIN_RPS, figures
-        assert figures["p99_ms"] < MAX_P99_MS, figures
+        assert figures["rps"] >= min_rps, figures
+        assert figures["p99_ms"] < max_p99, figures
         with httpx.Client(base_url=base, headers=seeded.headers, timeout=30) as client:
             docs = wait_processed(client, len(SEED_FILES) + len(uploaded), 180)
         ids = [d["id"] for d in docs]
