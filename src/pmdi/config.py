@@ -13,7 +13,8 @@ class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///./data/pmdi.db"
     echo: bool = False
     pool_size: int = 10
-    # SQLite: how long a write waits for the one writer (busy_timeout) before "database is locked".
+    # SQLite: how long a write waits for its turn (core/sqlite_gate.py, then busy_timeout) before "database is
+    # locked".
     write_wait_seconds: float = Field(10.0, gt=0, le=300)
 
 

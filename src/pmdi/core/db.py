@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from pmdi.config import DatabaseSettings
+from pmdi.core.sqlite_gate import WriteGate
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, settings.write_wait_seconds))
+        WriteGate(settings.write_wait_seconds, engine.url.database).install(engine.sync_engine)
     return engine
 
 
