@@ -325,6 +325,11 @@ async def test_the_final_status_and_the_finished_job_commit_together(backend: st
         worker = await run_with(state, [last])
         try:
             [done] = await wait_settled(client, owner, 1)
+            # The hook runs just after the commit this poll can already see: stopping now would cancel it.
+            for _ in range(50):
+                if seen:
+                    break
+                await asyncio.sleep(0.1)
         finally:
             await worker.stop()
         assert done["status"] == "indexed"
